@@ -1,0 +1,272 @@
+// Package config reads dns-api's settings from the environment, once, into
+// one validated value. The variable names are python-dns-api's, so an
+// existing Heroku app can switch binaries without touching its config vars.
+// Every bad value is reported naming its variable, and secrets are never
+// printed.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/dns-api/dns-api/auth"
+	"github.com/dns-api/dns-api/records"
+)
+
+// Secret is a string that never prints: fmt, logs and JSON see a
+// placeholder. Reveal returns the value.
+type Secret string
+
+const redacted = "[redacted]"
+
+// String hides the value.
+func (s Secret) String() string { return redacted }
+
+// GoString hides the value from %#v.
+func (s Secret) GoString() string { return redacted }
+
+// MarshalText hides the value from encoders (JSON, slog).
+func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+
+// Reveal returns the secret itself, for the one place that needs it.
+func (s Secret) Reveal() string { return string(s) }
+
+// Config is every setting of API.md's configuration table, validated.
+type Config struct {
+	Port               int
+	SecretKey          Secret
+	ValidUsers         []string
+	AccountToken       Secret
+	AccountID          string
+	Domains            []string
+	Blacklist          records.Patterns
+	TTL                int
+	BaseURL            string
+	RevokedTokens      []string
+	UpstreamTimeout    time.Duration
+	TrustedProxies     []netip.Prefix
+	CacheTTL           time.Duration
+	AcceptLegacyTokens bool
+}
+
+// env is the raw environment as envconfig reads it.
+type env struct {
+	Port                  string        `envconfig:"PORT" default:"8000"`
+	SecretKey             string        `envconfig:"SECRET_KEY"`
+	ValidUsers            string        `envconfig:"VALID_USERS"`
+	AccountToken          string        `envconfig:"DNSIMPLE_ACCOUNT_TOKEN"`
+	AccountID             string        `envconfig:"DNSIMPLE_ACCOUNT_ID"`
+	Domains               string        `envconfig:"DNSIMPLE_DOMAINS"`
+	BlacklistedSubdomains string        `envconfig:"BLACKLISTED_SUBDOMAINS"`
+	TTL                   string        `envconfig:"DNSIMPLE_DOMAIN_TTL" default:"60"`
+	BaseURL               string        `envconfig:"DNSIMPLE_BASE_URL" default:"https://api.dnsimple.com"`
+	RevokedTokens         string        `envconfig:"REVOKED_TOKENS"`
+	UpstreamTimeout       time.Duration `envconfig:"UPSTREAM_TIMEOUT" default:"10s"`
+	TrustedProxies        string        `envconfig:"TRUSTED_PROXIES" default:"127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"`
+	CacheTTL              time.Duration `envconfig:"CACHE_TTL" default:"60s"`
+	AcceptLegacyTokens    bool          `envconfig:"ACCEPT_LEGACY_TOKENS" default:"false"`
+}
+
+// maxUpstreamTimeout bounds UPSTREAM_TIMEOUT: Heroku's router gives up on
+// a request after 30 seconds anyway.
+const maxUpstreamTimeout = 2 * time.Minute
+
+// Load reads and validates the environment. The error is one line naming
+// the variable at fault.
+func Load() (Config, error) {
+	var e env
+	if err := envconfig.Process("", &e); err != nil {
+		var perr *envconfig.ParseError
+		if errors.As(err, &perr) {
+			// ParseError's own text repeats the value; none of the
+			// variables parsed here is secret, but keep it short.
+			return Config{}, fmt.Errorf("%s: %q is not a valid %s", perr.KeyName, perr.Value, kindOf(perr.TypeName))
+		}
+		return Config{}, err
+	}
+	return e.validate()
+}
+
+func kindOf(typeName string) string {
+	switch typeName {
+	case "Duration":
+		return "duration (like 10s or 1m)"
+	case "bool":
+		return "boolean (true or false)"
+	}
+	return typeName
+}
+
+func (e env) validate() (Config, error) {
+	var c Config
+	var err error
+	if c.Port, err = parsePort(e.Port); err != nil {
+		return Config{}, fmt.Errorf("PORT: %w", err)
+	}
+	switch n := len(e.SecretKey); {
+	case n == 0:
+		return Config{}, errors.New("SECRET_KEY is required (generate one with: openssl rand -hex 32)")
+	case n < auth.MinKeyLength:
+		return Config{}, fmt.Errorf("SECRET_KEY must be at least %d bytes; it has %d", auth.MinKeyLength, n)
+	}
+	c.SecretKey = Secret(e.SecretKey)
+	if c.ValidUsers = list(e.ValidUsers); len(c.ValidUsers) == 0 {
+		return Config{}, errors.New("VALID_USERS is required: a comma-separated list of user names")
+	}
+	c.AccountToken = Secret(strings.TrimSpace(e.AccountToken))
+	if c.AccountID = strings.TrimSpace(e.AccountID); !allDigits(c.AccountID) {
+		return Config{}, fmt.Errorf("DNSIMPLE_ACCOUNT_ID: %q is not a numeric account id", c.AccountID)
+	}
+	if c.Domains, err = parseDomains(e.Domains); err != nil {
+		return Config{}, fmt.Errorf("DNSIMPLE_DOMAINS: %w", err)
+	}
+	if c.Blacklist, err = records.ParsePatterns(list(e.BlacklistedSubdomains)); err != nil {
+		return Config{}, fmt.Errorf("BLACKLISTED_SUBDOMAINS: %w", err)
+	}
+	if c.TTL, err = parseTTL(e.TTL); err != nil {
+		return Config{}, fmt.Errorf("DNSIMPLE_DOMAIN_TTL: %w", err)
+	}
+	if c.BaseURL, err = parseBaseURL(e.BaseURL); err != nil {
+		return Config{}, fmt.Errorf("DNSIMPLE_BASE_URL: %w", err)
+	}
+	c.RevokedTokens = list(e.RevokedTokens)
+	if e.UpstreamTimeout <= 0 || e.UpstreamTimeout > maxUpstreamTimeout {
+		return Config{}, fmt.Errorf("UPSTREAM_TIMEOUT: must be above 0 and at most %s; %s is not", maxUpstreamTimeout, e.UpstreamTimeout)
+	}
+	c.UpstreamTimeout = e.UpstreamTimeout
+	if c.TrustedProxies, err = parsePrefixes(e.TrustedProxies); err != nil {
+		return Config{}, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
+	if e.CacheTTL < 0 {
+		return Config{}, fmt.Errorf("CACHE_TTL: must not be negative; %s is", e.CacheTTL)
+	}
+	c.CacheTTL = e.CacheTTL
+	c.AcceptLegacyTokens = e.AcceptLegacyTokens
+	return c, nil
+}
+
+// RequireAccountToken reports the one setting only the service needs (the
+// token generator does not talk to DNSimple).
+func (c Config) RequireAccountToken() error {
+	if c.AccountToken == "" {
+		return errors.New("DNSIMPLE_ACCOUNT_TOKEN is required: an account access token from DNSimple's Access Tokens page")
+	}
+	return nil
+}
+
+// String renders the configuration with its secrets hidden.
+func (c Config) String() string {
+	return fmt.Sprintf("PORT=%d SECRET_KEY=%s VALID_USERS=%s DNSIMPLE_ACCOUNT_TOKEN=%s DNSIMPLE_ACCOUNT_ID=%s "+
+		"DNSIMPLE_DOMAINS=%s BLACKLISTED_SUBDOMAINS=%s DNSIMPLE_DOMAIN_TTL=%d DNSIMPLE_BASE_URL=%s "+
+		"REVOKED_TOKENS=%d UPSTREAM_TIMEOUT=%s TRUSTED_PROXIES=%s CACHE_TTL=%s ACCEPT_LEGACY_TOKENS=%t",
+		c.Port, c.SecretKey, strings.Join(c.ValidUsers, ","), c.AccountToken, c.AccountID,
+		strings.Join(c.Domains, ","), c.Blacklist, c.TTL, c.BaseURL,
+		len(c.RevokedTokens), c.UpstreamTimeout, c.TrustedProxies, c.CacheTTL, c.AcceptLegacyTokens)
+}
+
+// GoString keeps %#v from printing the secrets' fields by way of the struct.
+func (c Config) GoString() string { return c.String() }
+
+// list splits a comma-separated value, trimming spaces and dropping empty
+// entries.
+func list(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func parsePort(s string) (int, error) {
+	port, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || port < 1 || port > 65535 {
+		return 0, fmt.Errorf("%q is not a port number from 1 to 65535", s)
+	}
+	return port, nil
+}
+
+func parseTTL(s string) (int, error) {
+	ttl, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number of seconds", s)
+	}
+	if err := records.CheckTTL(ttl); err != nil {
+		return 0, err
+	}
+	return ttl, nil
+}
+
+func parseDomains(s string) ([]string, error) {
+	entries := list(s)
+	if len(entries) == 0 {
+		return nil, errors.New("required: a comma-separated list of zones, like example.com,example.org")
+	}
+	var zones []string
+	for _, entry := range entries {
+		zone, err := records.ParseZone(entry)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(zones, zone) {
+			zones = append(zones, zone)
+		}
+	}
+	return zones, nil
+}
+
+// parseBaseURL accepts an absolute https URL, or http to a loopback host
+// (a local emulator): the account token must not cross a network in clear.
+func parseBaseURL(s string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%q is not an API root like https://api.dnsimple.com", s)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		host := u.Hostname()
+		addr, err := netip.ParseAddr(host)
+		if host != "localhost" && (err != nil || !addr.IsLoopback()) {
+			return "", fmt.Errorf("%q: http is allowed only to localhost; use https", s)
+		}
+	default:
+		return "", fmt.Errorf("%q is not an http(s) URL", s)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+// parsePrefixes reads CIDRs; a bare address counts as a single host.
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var prefixes []netip.Prefix
+	for _, entry := range list(s) {
+		if prefix, err := netip.ParsePrefix(entry); err == nil {
+			prefixes = append(prefixes, prefix.Masked())
+			continue
+		}
+		addr, err := netip.ParseAddr(entry)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR like 10.0.0.0/8 or an IP address", entry)
+		}
+		prefixes = append(prefixes, netip.PrefixFrom(addr, addr.BitLen()))
+	}
+	return prefixes, nil
+}

@@ -1,0 +1,325 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/dns-api/dns-api/records"
+)
+
+// Paging of GET /records.
+const (
+	defaultPageSize = 30
+	minPageSize     = 10
+	maxPageSize     = 100
+)
+
+func handleHealth() echo.HandlerFunc {
+	return func(c echo.Context) error {
+		return respond(c, http.StatusOK, map[string]string{"status": "ok"})
+	}
+}
+
+// whoamiJSON shows who the token is and what it may do, never the token.
+type whoamiJSON struct {
+	ID          string          `json:"id"`
+	Type        string          `json:"type"`
+	Username    string          `json:"username"`
+	Token       tokenJSON       `json:"token"`
+	Permissions permissionsJSON `json:"permissions"`
+}
+
+type tokenJSON struct {
+	ID        string     `json:"id,omitempty"`
+	Name      string     `json:"name,omitempty"`
+	IssuedAt  *time.Time `json:"issued_at,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at"` // null: never expires
+}
+
+type permissionsJSON struct {
+	Scope   []string `json:"scope"`
+	Domains []string `json:"domains"`
+	Types   []string `json:"types"`
+}
+
+func handleWhoami(svc *records.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := identity(c)
+		if err != nil {
+			return err
+		}
+		caller := id.Caller()
+		var scope []string
+		if caller.Access.Read {
+			scope = append(scope, "dns:read")
+		}
+		if caller.Access.Write {
+			scope = append(scope, "dns:write")
+		}
+		var types []string
+		for _, t := range records.SupportedTypes() {
+			types = append(types, string(t))
+		}
+		return respond(c, http.StatusOK, whoamiJSON{
+			ID:       id.User,
+			Type:     "user",
+			Username: id.User,
+			Token: tokenJSON{
+				ID:        id.TokenID,
+				Name:      id.Name,
+				IssuedAt:  timePtr(id.IssuedAt),
+				ExpiresAt: timePtr(id.ExpiresAt),
+			},
+			Permissions: permissionsJSON{Scope: scope, Domains: svc.Zones(caller), Types: types},
+		})
+	}
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+type resourceJSON struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+func handleDomains(svc *records.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		caller, err := caller(c)
+		if err != nil {
+			return err
+		}
+		out := []resourceJSON{}
+		for _, zone := range svc.Zones(caller) {
+			out = append(out, resourceJSON{ID: zone, Type: "domain"})
+		}
+		for _, p := range svc.Blacklist() {
+			out = append(out, resourceJSON{ID: p.String(), Type: "blacklisted_subdomain"})
+		}
+		return respond(c, http.StatusOK, out)
+	}
+}
+
+func handleListRecords(svc *records.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		number, err := queryInt(c, "page[number]", 1, 1, 1<<30)
+		if err != nil {
+			return err
+		}
+		size, err := queryInt(c, "page[size]", defaultPageSize, minPageSize, maxPageSize)
+		if err != nil {
+			return err
+		}
+		caller, err := caller(c)
+		if err != nil {
+			return err
+		}
+		page, err := svc.List(c.Request().Context(), caller, number, size)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, envelope{
+			Data: toJSONList(page.Records),
+			Meta: meta{Status: http.StatusOK, Pagination: &pagination{
+				Number: number, Size: size, Total: page.Total, Pages: (page.Total + size - 1) / size,
+			}},
+		})
+	}
+}
+
+// queryInt reads an optional integer query parameter within bounds.
+func queryInt(c echo.Context, name string, def, lo, hi int) (int, error) {
+	raw := c.QueryParam(name)
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		return 0, badRequest("%s must be a whole number from %d to %d", name, lo, hi)
+	}
+	return n, nil
+}
+
+type createRequest struct {
+	DomainType string `json:"domain_type"`
+	Domain     string `json:"domain"`
+	Subdomain  string `json:"subdomain"`
+	To         string `json:"to"`
+	TTL        *int   `json:"ttl"`
+}
+
+func handleCreateRecord(svc *records.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var req createRequest
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+		if err := required(
+			field{"domain_type", req.DomainType}, field{"domain", req.Domain},
+			field{"subdomain", req.Subdomain}, field{"to", req.To},
+		); err != nil {
+			return err
+		}
+		caller, err := caller(c)
+		if err != nil {
+			return err
+		}
+		rec, err := svc.Create(c.Request().Context(), caller, records.NewRecord{
+			Type: req.DomainType, Zone: req.Domain, Name: req.Subdomain, Target: req.To, TTL: req.TTL,
+		})
+		if err != nil {
+			return err
+		}
+		return respondAction(c, http.StatusCreated, toJSON(rec), records.Created)
+	}
+}
+
+// field is a named request field, for presence checks.
+type field struct{ name, value string }
+
+// required names the first missing field.
+func required(fields ...field) error {
+	for _, f := range fields {
+		if f.value == "" {
+			return badRequest("%s is required", f.name)
+		}
+	}
+	return nil
+}
+
+func handleGetRecord(svc *records.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := recordID(c)
+		if err != nil {
+			return err
+		}
+		caller, err := caller(c)
+		if err != nil {
+			return err
+		}
+		rec, err := svc.Get(c.Request().Context(), caller, id)
+		if err != nil {
+			return err
+		}
+		return respond(c, http.StatusOK, toJSON(rec))
+	}
+}
+
+type updateRequest struct {
+	To string `json:"to"`
+}
+
+func handleUpdateRecord(svc *records.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := recordID(c)
+		if err != nil {
+			return err
+		}
+		var req updateRequest
+		if err := bindJSON(c, &req); err != nil {
+			return err
+		}
+		if err := required(field{"to", req.To}); err != nil {
+			return err
+		}
+		caller, err := caller(c)
+		if err != nil {
+			return err
+		}
+		rec, action, err := svc.Update(c.Request().Context(), caller, id, req.To)
+		if err != nil {
+			return err
+		}
+		return respondAction(c, http.StatusOK, toJSON(rec), action)
+	}
+}
+
+func handleDeleteRecord(svc *records.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := recordID(c)
+		if err != nil {
+			return err
+		}
+		caller, err := caller(c)
+		if err != nil {
+			return err
+		}
+		rec, err := svc.Delete(c.Request().Context(), caller, id)
+		if err != nil {
+			return err
+		}
+		return respondAction(c, http.StatusOK, toJSON(rec), records.Deleted)
+	}
+}
+
+func handleUpsert(svc *records.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, err := pathParams(c, "type", "domain", "subdomain", "to")
+		if err != nil {
+			return err
+		}
+		caller, err := caller(c)
+		if err != nil {
+			return err
+		}
+		rec, action, err := svc.Upsert(c.Request().Context(), caller, p[0], p[1], p[2], p[3])
+		if err != nil {
+			return err
+		}
+		status := http.StatusOK
+		if action == records.Created {
+			status = http.StatusCreated
+		}
+		return respondAction(c, status, toJSON(rec), action)
+	}
+}
+
+func handleDeleteSet(svc *records.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, err := pathParams(c, "type", "domain", "subdomain")
+		if err != nil {
+			return err
+		}
+		caller, err := caller(c)
+		if err != nil {
+			return err
+		}
+		deleted, err := svc.DeleteSet(c.Request().Context(), caller, p[0], p[1], p[2])
+		if err != nil {
+			return err
+		}
+		return respondAction(c, http.StatusOK, toJSONList(deleted), records.Deleted)
+	}
+}
+
+// recordID reads the :id path parameter.
+func recordID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badRequest("record id %q is not a positive whole number", c.Param("id"))
+	}
+	return id, nil
+}
+
+// pathParams returns the named path parameters, each percent-decoded once
+// (the router matches on the escaped path, so %2F never splits a segment).
+func pathParams(c echo.Context, names ...string) ([]string, error) {
+	values := make([]string, len(names))
+	for i, name := range names {
+		v, err := url.PathUnescape(c.Param(name))
+		if err != nil {
+			return nil, badRequest("the %s in the path is not properly percent-encoded", name)
+		}
+		values[i] = v
+	}
+	return values, nil
+}

@@ -1,0 +1,81 @@
+package handlers
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/dns-api/dns-api/records"
+)
+
+// envelope is python-dns-api's response shape, kept so existing scripts
+// keep working: data on success, errors on failure, meta.status always.
+type envelope struct {
+	Data   any          `json:"data,omitempty"`
+	Errors []errorTitle `json:"errors,omitempty"`
+	Meta   meta         `json:"meta"`
+}
+
+type errorTitle struct {
+	Title string `json:"title"`
+}
+
+type meta struct {
+	Status     int         `json:"status"`
+	Action     string      `json:"action,omitempty"`
+	Pagination *pagination `json:"pagination,omitempty"`
+}
+
+type pagination struct {
+	Number int `json:"number"`
+	Size   int `json:"size"`
+	Total  int `json:"total"` // records in all pages
+	Pages  int `json:"pages"`
+}
+
+// respond writes data in the envelope.
+func respond(c echo.Context, status int, data any) error {
+	return c.JSON(status, envelope{Data: data, Meta: meta{Status: status}})
+}
+
+// respondAction writes data in the envelope with meta.action.
+func respondAction(c echo.Context, status int, data any, action records.Action) error {
+	return c.JSON(status, envelope{Data: data, Meta: meta{Status: status, Action: string(action)}})
+}
+
+// recordJSON is a record as python-dns-api showed it.
+type recordJSON struct {
+	ID         int64  `json:"id"`
+	Type       string `json:"type"`
+	DomainKey  string `json:"domain_key"`
+	DomainType string `json:"domain_type"`
+	Domain     string `json:"domain"`
+	Subdomain  string `json:"subdomain"`
+	FQDN       string `json:"fqdn"`
+	To         string `json:"to"`
+	TTL        int    `json:"ttl"`
+	Created    string `json:"created"`
+	Updated    string `json:"updated"`
+}
+
+func toJSON(r records.Record) recordJSON {
+	return recordJSON{
+		ID:         r.ID,
+		Type:       "record",
+		DomainKey:  string(r.Type) + "::" + r.Zone + "::" + r.Name,
+		DomainType: string(r.Type),
+		Domain:     r.Zone,
+		Subdomain:  r.Name,
+		FQDN:       r.FQDN(),
+		To:         r.Target,
+		TTL:        r.TTL,
+		Created:    r.Created,
+		Updated:    r.Updated,
+	}
+}
+
+func toJSONList(rs []records.Record) []recordJSON {
+	out := make([]recordJSON, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, toJSON(r))
+	}
+	return out
+}

@@ -1,0 +1,188 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/dns-api/dns-api/auth"
+	"github.com/dns-api/dns-api/records"
+)
+
+// identityKey is where requireToken leaves the verified identity.
+const identityKey = "dns-api.identity"
+
+// requireToken authenticates a request by its bearer token and fails
+// closed: anything but exactly one well-formed Bearer header is refused.
+func requireToken(verifier *auth.Verifier) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			token, err := bearerToken(c.Request())
+			if err != nil {
+				return err
+			}
+			id, err := verifier.Verify(token)
+			if err != nil {
+				return err
+			}
+			c.Set(identityKey, id)
+			return next(c)
+		}
+	}
+}
+
+// bearerToken extracts the token of an "Authorization: Bearer TOKEN"
+// header; the scheme is case-insensitive. Query parameters that would carry
+// a token are refused, so tokens never end up in URLs, browser history or
+// proxy logs.
+func bearerToken(r *http.Request) (string, error) {
+	query := r.URL.Query()
+	for _, name := range []string{"token", "access_token", "jwt"} {
+		if query.Has(name) {
+			return "", &auth.Error{Reason: "tokens are not accepted in the query string; send Authorization: Bearer TOKEN"}
+		}
+	}
+	headers := r.Header.Values(echo.HeaderAuthorization)
+	switch len(headers) {
+	case 0:
+		return "", &auth.Error{Reason: "a token is required: send Authorization: Bearer TOKEN"}
+	case 1:
+	default:
+		return "", &auth.Error{Reason: "send exactly one Authorization header"}
+	}
+	scheme, token, _ := strings.Cut(strings.TrimSpace(headers[0]), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", &auth.Error{Reason: "only Bearer tokens are accepted: send Authorization: Bearer TOKEN"}
+	}
+	return strings.TrimSpace(token), nil
+}
+
+// identity returns the verified identity of the request; routes without
+// requireToken have none, and calling this there is a programming error
+// that fails closed with a 500.
+func identity(c echo.Context) (auth.Identity, error) {
+	id, ok := c.Get(identityKey).(auth.Identity)
+	if !ok {
+		return auth.Identity{}, errors.New("handlers: route has no authentication")
+	}
+	return id, nil
+}
+
+// caller returns the request's caller for the records permission check.
+func caller(c echo.Context) (records.Caller, error) {
+	id, err := identity(c)
+	if err != nil {
+		return records.Caller{}, err
+	}
+	return id.Caller(), nil
+}
+
+// bindJSON decodes a JSON request body into v strictly: the media type must
+// be application/json, unknown fields and trailing data are refused.
+func bindJSON(c echo.Context, v any) error {
+	mediaType, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil || mediaType != echo.MIMEApplicationJSON {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType,
+			"send the body as JSON with Content-Type: application/json")
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var httpErr *echo.HTTPError
+		if errors.As(err, &httpErr) { // the body limit
+			return httpErr
+		}
+		return badRequest("the request body could not be read")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("the request body is empty; send a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest("the request body is not valid: %s", jsonProblem(err))
+	}
+	if dec.More() {
+		return badRequest("the request body has data after the JSON object")
+	}
+	return nil
+}
+
+// jsonProblem words a decoding error without Go type names.
+func jsonProblem(err error) string {
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntaxErr):
+		return "malformed JSON"
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return "field " + typeErr.Field + " has the wrong type"
+	case errors.As(err, &typeErr):
+		return "expected a JSON object"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	}
+	return "malformed JSON"
+}
+
+// clientIP builds the extractor of the client address: the connection's
+// address, or X-Forwarded-For's nearest untrusted hop when the connection
+// comes from a trusted proxy (Heroku's router). Only the configured ranges
+// are trusted, none by default of echo's own.
+func clientIP(trusted []netip.Prefix) echo.IPExtractor {
+	options := []echo.TrustOption{
+		echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false),
+	}
+	for _, p := range trusted {
+		options = append(options, echo.TrustIPRange(&net.IPNet{
+			IP:   p.Addr().AsSlice(),
+			Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen()),
+		}))
+	}
+	return echo.ExtractIPFromXFFHeader(options...)
+}
+
+// requestLog logs one line per request: method, path (never the query,
+// which is where misplaced tokens go), status, latency, client, user, and
+// the error behind a failure. Headers are never logged.
+func requestLog(logger *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogMethod:   true,
+		LogURIPath:  true,
+		LogStatus:   true,
+		LogLatency:  true,
+		LogRemoteIP: true,
+		LogError:    true,
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			attrs := []slog.Attr{
+				slog.String("method", v.Method),
+				slog.String("path", v.URIPath),
+				slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency),
+				slog.String("client", v.RemoteIP),
+			}
+			if id, err := identity(c); err == nil {
+				attrs = append(attrs, slog.String("user", id.User))
+			}
+			level := slog.LevelInfo
+			if v.Error != nil {
+				attrs = append(attrs, slog.String("error", v.Error.Error()))
+				if v.Status >= http.StatusInternalServerError {
+					level = slog.LevelError
+				}
+			}
+			logger.LogAttrs(c.Request().Context(), level, "request", attrs...)
+			return nil
+		},
+	})
+}

@@ -1,0 +1,28 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// addRoutes is the whole API on one screen. Every route but the health
+// check goes through requireToken; what a token may then do is decided by
+// the records package's permission check inside each operation.
+func addRoutes(e *echo.Echo, deps Deps) {
+	token := requireToken(deps.Verifier)
+	svc := deps.Records
+
+	e.Match([]string{http.MethodGet, http.MethodHead}, "/", handleHealth())
+
+	e.GET("/whoami", handleWhoami(svc), token)
+	e.GET("/domains", handleDomains(svc), token)
+
+	e.GET("/records", handleListRecords(svc), token)
+	e.POST("/records", handleCreateRecord(svc), token)
+	e.GET("/records/:id", handleGetRecord(svc), token)
+	e.PATCH("/records/:id", handleUpdateRecord(svc), token)
+	e.DELETE("/records/:id", handleDeleteRecord(svc), token)
+	e.POST("/records/:type/:domain/:subdomain/:to", handleUpsert(svc), token)
+	e.DELETE("/records/:type/:domain/:subdomain", handleDeleteSet(svc), token)
+}

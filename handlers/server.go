@@ -1,0 +1,67 @@
+// Package handlers is dns-api's HTTP face: the routes, the middleware
+// (logging, body limit, deadline, authentication), the JSON envelope, the
+// one error handler, and thin adapters that turn each protocol's requests
+// into calls of the records package.
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/dns-api/dns-api/auth"
+	"github.com/dns-api/dns-api/records"
+)
+
+// bodyLimit is the largest request body accepted.
+const bodyLimit = "64KB"
+
+// Deps are what the server needs.
+type Deps struct {
+	Records  *records.Service
+	Verifier *auth.Verifier
+	Logger   *slog.Logger
+	// RequestTimeout bounds the whole of one request, all upstream calls
+	// included.
+	RequestTimeout time.Duration
+	// TrustedProxies are the networks whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// Now is the clock (nil means time.Now).
+	Now func() time.Time
+}
+
+// NewServer builds the HTTP handler of the service.
+func NewServer(deps Deps) (http.Handler, error) {
+	if deps.Records == nil || deps.Verifier == nil || deps.Logger == nil {
+		return nil, errors.New("handlers: records, verifier and logger are required")
+	}
+	if deps.RequestTimeout <= 0 {
+		return nil, errors.New("handlers: a positive request timeout is required")
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.Debug = false // internal errors never reach a body
+	e.HTTPErrorHandler = errorHandler(deps.Now)
+	e.IPExtractor = clientIP(deps.TrustedProxies)
+	e.Use(
+		requestLog(deps.Logger),
+		middleware.Recover(),
+		middleware.BodyLimit(bodyLimit),
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{
+			Timeout: deps.RequestTimeout,
+			// Let the error handler map a deadline to 504.
+			ErrorHandler: func(err error, _ echo.Context) error { return err },
+		}),
+	)
+	addRoutes(e, deps)
+	return e, nil
+}

@@ -1,0 +1,44 @@
+package records
+
+import (
+	"errors"
+	"fmt"
+)
+
+// The kinds of failure a caller of this package can act on. The HTTP layer
+// maps each kind to one status code; test with errors.Is.
+var (
+	// ErrInvalid: the input is malformed or names something not managed.
+	ErrInvalid = errors.New("invalid input")
+	// ErrForbidden: the input is fine but the caller may not do this.
+	ErrForbidden = errors.New("forbidden")
+	// ErrNotFound: no such record, as far as this caller can tell.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the change would clash with what exists.
+	ErrConflict = errors.New("conflict")
+)
+
+// Error is a failure with a message written for the person at the other
+// end of a curl command: it never carries internals.
+type Error struct {
+	Kind    error
+	Message string
+}
+
+// Error returns the message.
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the kind, so errors.Is(err, ErrInvalid) works.
+func (e *Error) Unwrap() error { return e.Kind }
+
+func newError(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+func invalidf(format string, args ...any) error { return newError(ErrInvalid, format, args...) }
+
+func forbiddenf(format string, args ...any) error { return newError(ErrForbidden, format, args...) }
+
+func notFoundf(format string, args ...any) error { return newError(ErrNotFound, format, args...) }
+
+func conflictf(format string, args ...any) error { return newError(ErrConflict, format, args...) }

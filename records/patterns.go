@@ -1,0 +1,78 @@
+package records
+
+import "strings"
+
+// Pattern matches relative names, for the blacklist and for a token's
+// subdomains. Without '*' it matches exactly that name; "*.x" matches every
+// name that ends in ".x", at any depth (not x itself); "*" alone matches
+// every name.
+type Pattern struct {
+	text   string
+	suffix string // for globs: ".x", or "" for "*"
+	glob   bool
+}
+
+// ParsePattern reads a pattern, case-insensitively; one trailing dot is
+// dropped. Only a whole leading "*" label may be a wildcard.
+func ParsePattern(s string) (Pattern, error) {
+	text := normaliseName(s)
+	if text == "*" {
+		return Pattern{text: text, glob: true}, nil
+	}
+	rest, glob := strings.CutPrefix(text, "*.")
+	if text == "" || strings.Contains(rest, "*") {
+		return Pattern{}, invalidf("pattern %q is not a name or a glob like *.dev", s)
+	}
+	if err := checkRelativeName(rest); err != nil {
+		return Pattern{}, invalidf("pattern %q is not valid: %s", s, err)
+	}
+	p := Pattern{text: text, glob: glob}
+	if glob {
+		p.suffix = "." + rest
+	}
+	return p, nil
+}
+
+// Match reports whether the pattern matches a lower-case relative name.
+func (p Pattern) Match(name string) bool {
+	if !p.glob {
+		return name == p.text
+	}
+	return name != "" && strings.HasSuffix(name, p.suffix) && len(name) > len(p.suffix)
+}
+
+// String returns the pattern as written, normalised.
+func (p Pattern) String() string { return p.text }
+
+// Patterns is a list of patterns; a name matches the list if it matches any.
+type Patterns []Pattern
+
+// ParsePatterns reads every entry of list.
+func ParsePatterns(list []string) (Patterns, error) {
+	patterns := make(Patterns, 0, len(list))
+	for _, s := range list {
+		p, err := ParsePattern(s)
+		if err != nil {
+			return nil, err
+		}
+		patterns = append(patterns, p)
+	}
+	return patterns, nil
+}
+
+// Match reports whether any pattern matches name.
+func (ps Patterns) Match(name string) bool {
+	for _, p := range ps {
+		if p.Match(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// MatchNameOrOwner reports whether the list matches name or the name that
+// owns it (see Owner): the rule by which the blacklist and a token's
+// subdomains reach underscore names.
+func (ps Patterns) MatchNameOrOwner(name string) bool {
+	return ps.Match(name) || ps.Match(Owner(name))
+}

@@ -1,0 +1,344 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dnsimple/dnsimple-go/v9/dnsimple"
+)
+
+// DNSimple is the Provider backed by DNSimple's API v2 through the official
+// client.
+type DNSimple struct {
+	client  *dnsimple.Client
+	account string
+	timeout time.Duration
+}
+
+var _ Provider = (*DNSimple)(nil)
+
+// DNSimpleConfig is what NewDNSimple needs.
+type DNSimpleConfig struct {
+	// BaseURL is the API root, e.g. https://api.dnsimple.com.
+	BaseURL string
+	// Token is the account access token. It only ever travels in the
+	// Authorization header of requests to BaseURL.
+	Token string
+	// AccountID is the numeric account id; when empty it is discovered
+	// once with GET /v2/whoami.
+	AccountID string
+	// Timeout is the deadline of every single call.
+	Timeout time.Duration
+	// UserAgent is prepended to the client's own.
+	UserAgent string
+}
+
+const (
+	// perPage is the page size asked for when listing: DNSimple's maximum,
+	// so a zone costs as few calls as possible.
+	perPage = 100
+	// maxPages stops a listing that never ends (a provider bug), at
+	// 100,000 records.
+	maxPages = 1000
+	// maxResponseBytes caps what is read of one answer; a page of 100
+	// records is about 30 KiB.
+	maxResponseBytes = 4 << 20
+)
+
+// NewDNSimple builds the provider, discovering the account id through
+// whoami when cfg.AccountID is empty (a call with the same deadline as all
+// others).
+func NewDNSimple(ctx context.Context, cfg DNSimpleConfig) (*DNSimple, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("dnsimple: an account token is required")
+	}
+	if cfg.Timeout <= 0 {
+		return nil, errors.New("dnsimple: a positive timeout is required")
+	}
+	httpClient := &http.Client{
+		Transport: &transport{token: cfg.Token, next: http.DefaultTransport},
+		// Each call already has a context deadline; this is the backstop.
+		Timeout: cfg.Timeout,
+		// Never follow a redirect: the token would follow it.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	client := dnsimple.NewClient(httpClient)
+	client.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	client.SetUserAgent(cfg.UserAgent)
+
+	d := &DNSimple{client: client, account: cfg.AccountID, timeout: cfg.Timeout}
+	if d.account == "" {
+		account, err := d.whoami(ctx)
+		if err != nil {
+			return nil, err
+		}
+		d.account = account
+	}
+	return d, nil
+}
+
+// AccountID returns the account the provider acts on.
+func (d *DNSimple) AccountID() string { return d.account }
+
+func (d *DNSimple) whoami(ctx context.Context) (string, error) {
+	const op = "discover the account id with whoami"
+	var resp *dnsimple.WhoamiResponse
+	err := d.call(ctx, op, ErrNotFound, func(ctx context.Context) (err error) {
+		resp, err = d.client.Identity.Whoami(ctx)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if resp.Data == nil || resp.Data.Account == nil || resp.Data.Account.ID <= 0 {
+		return "", &Error{Kind: ErrAccountToken, Op: op,
+			Message: "the token is not an account token; use an account token or set DNSIMPLE_ACCOUNT_ID"}
+	}
+	return strconv.FormatInt(resp.Data.Account.ID, 10), nil
+}
+
+// Records implements Provider.
+func (d *DNSimple) Records(ctx context.Context, zone string) ([]Record, error) {
+	return d.list(ctx, "list the records of "+zone, zone, dnsimple.ZoneRecordListOptions{})
+}
+
+// FindRecords implements Provider.
+func (d *DNSimple) FindRecords(ctx context.Context, zone, name, recordType string) ([]Record, error) {
+	op := fmt.Sprintf("look up %s records of %q in %s", recordType, name, zone)
+	return d.list(ctx, op, zone, dnsimple.ZoneRecordListOptions{Name: &name, Type: &recordType})
+}
+
+// list fetches every page of a filtered listing, sorted by id so that a
+// record created between two pages cannot shift another out of sight.
+func (d *DNSimple) list(ctx context.Context, op, zone string, opts dnsimple.ZoneRecordListOptions) ([]Record, error) {
+	opts.PerPage = dnsimple.Int(perPage)
+	opts.Sort = dnsimple.String("id:asc")
+	var all []Record
+	for page := 1; ; page++ {
+		if page > maxPages {
+			return nil, &Error{Kind: ErrUnavailable, Op: op, Message: "the listing did not end"}
+		}
+		opts.Page = dnsimple.Int(page)
+		var resp *dnsimple.ZoneRecordsResponse
+		err := d.call(ctx, op, ErrZoneMissing, func(ctx context.Context) (err error) {
+			resp, err = d.client.Zones.ListRecords(ctx, d.account, zone, &opts)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range resp.Data {
+			all = append(all, fromDNSimple(zone, r))
+		}
+		if resp.Pagination == nil || page >= resp.Pagination.TotalPages {
+			return all, nil
+		}
+	}
+}
+
+// Record implements Provider.
+func (d *DNSimple) Record(ctx context.Context, zone string, id int64) (Record, error) {
+	op := fmt.Sprintf("get record %d of %s", id, zone)
+	var resp *dnsimple.ZoneRecordResponse
+	err := d.call(ctx, op, ErrNotFound, func(ctx context.Context) (err error) {
+		resp, err = d.client.Zones.GetRecord(ctx, d.account, zone, id)
+		return err
+	})
+	if err != nil {
+		return Record{}, err
+	}
+	return d.single(op, zone, resp)
+}
+
+// Apply implements Provider. A change of several operations goes through
+// DNSimple's batch endpoint, which applies all of it or none of it; a
+// single operation uses its own endpoint. If the account's plan lacks
+// batch changes, the operations are sent one by one in the order that
+// leaves the zone closest to the intended state if one fails: updates and
+// creates first, deletions of duplicates last.
+func (d *DNSimple) Apply(ctx context.Context, zone string, change Change) (Applied, error) {
+	if change.size() > 1 {
+		applied, err := d.batch(ctx, zone, change)
+		if !errors.Is(err, errBatchUnavailable) {
+			return applied, err
+		}
+	}
+	return d.applyEach(ctx, zone, change)
+}
+
+// errBatchUnavailable marks a batch refused because the plan lacks it.
+var errBatchUnavailable = errors.New("batch changes are not available on this plan")
+
+func (d *DNSimple) batch(ctx context.Context, zone string, change Change) (Applied, error) {
+	op := fmt.Sprintf("apply %d changes to %s", change.size(), zone)
+	var req dnsimple.BatchChangeZoneRecordsRequest
+	for _, c := range change.Creates {
+		req.Creates = append(req.Creates, toAttributes(c))
+	}
+	for _, u := range change.Updates {
+		req.Updates = append(req.Updates, dnsimple.ZoneRecordUpdateRequest{ID: u.ID, Content: u.Content})
+	}
+	for _, id := range change.Deletes {
+		req.Deletes = append(req.Deletes, dnsimple.ZoneRecordDeleteRequest{ID: id})
+	}
+	var resp *dnsimple.BatchChangeZoneRecordsResponse
+	err := d.call(ctx, op, ErrZoneMissing, func(ctx context.Context) (err error) {
+		resp, err = d.client.Zones.BatchChangeZoneRecords(ctx, d.account, zone, req)
+		return err
+	})
+	var upErr *Error
+	if errors.As(err, &upErr) && upErr.Status == http.StatusPreconditionFailed {
+		return Applied{}, errBatchUnavailable
+	}
+	if err != nil {
+		return Applied{}, err
+	}
+	if resp.Data == nil {
+		return Applied{}, &Error{Kind: ErrUnavailable, Op: op, Message: "the answer had no data"}
+	}
+	var applied Applied
+	for _, r := range resp.Data.Creates {
+		applied.Created = append(applied.Created, fromDNSimple(zone, r))
+	}
+	for _, r := range resp.Data.Updates {
+		applied.Updated = append(applied.Updated, fromDNSimple(zone, r))
+	}
+	return applied, nil
+}
+
+func (d *DNSimple) applyEach(ctx context.Context, zone string, change Change) (Applied, error) {
+	var applied Applied
+	for _, u := range change.Updates {
+		op := fmt.Sprintf("update record %d of %s", u.ID, zone)
+		var resp *dnsimple.ZoneRecordResponse
+		err := d.call(ctx, op, ErrNotFound, func(ctx context.Context) (err error) {
+			resp, err = d.client.Zones.UpdateRecord(ctx, d.account, zone, u.ID, dnsimple.ZoneRecordAttributes{Content: u.Content})
+			return err
+		})
+		if err != nil {
+			return applied, err
+		}
+		r, err := d.single(op, zone, resp)
+		if err != nil {
+			return applied, err
+		}
+		applied.Updated = append(applied.Updated, r)
+	}
+	for _, c := range change.Creates {
+		op := fmt.Sprintf("create a %s record %q in %s", c.Type, c.Name, zone)
+		var resp *dnsimple.ZoneRecordResponse
+		err := d.call(ctx, op, ErrZoneMissing, func(ctx context.Context) (err error) {
+			resp, err = d.client.Zones.CreateRecord(ctx, d.account, zone, toAttributes(c))
+			return err
+		})
+		if err != nil {
+			return applied, err
+		}
+		r, err := d.single(op, zone, resp)
+		if err != nil {
+			return applied, err
+		}
+		applied.Created = append(applied.Created, r)
+	}
+	for _, id := range change.Deletes {
+		op := fmt.Sprintf("delete record %d of %s", id, zone)
+		err := d.call(ctx, op, ErrNotFound, func(ctx context.Context) error {
+			_, err := d.client.Zones.DeleteRecord(ctx, d.account, zone, id)
+			return err
+		})
+		if err != nil {
+			return applied, err
+		}
+	}
+	return applied, nil
+}
+
+// single unpacks an answer that must hold one record.
+func (d *DNSimple) single(op, zone string, resp *dnsimple.ZoneRecordResponse) (Record, error) {
+	if resp.Data == nil || resp.Data.ID == 0 {
+		return Record{}, &Error{Kind: ErrUnavailable, Op: op, Message: "the answer held no record"}
+	}
+	return fromDNSimple(zone, *resp.Data), nil
+}
+
+func toAttributes(c NewRecord) dnsimple.ZoneRecordAttributes {
+	name := c.Name
+	return dnsimple.ZoneRecordAttributes{Name: &name, Type: c.Type, Content: c.Content, TTL: c.TTL}
+}
+
+func fromDNSimple(zone string, r dnsimple.ZoneRecord) Record {
+	return Record{
+		ID:        r.ID,
+		Zone:      zone,
+		Name:      r.Name,
+		Type:      r.Type,
+		Content:   r.Content,
+		TTL:       r.TTL,
+		System:    r.SystemRecord,
+		CreatedAt: r.CreatedAt,
+		UpdatedAt: r.UpdatedAt,
+	}
+}
+
+// call runs one request with the deadline and turns whatever went wrong
+// into an *Error of the right kind. notFound is the kind a 404 means for
+// this call.
+func (d *DNSimple) call(ctx context.Context, op string, notFound error, fn func(context.Context) error) error {
+	callCtx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	var seen answer
+	err := fn(withAnswer(callCtx, &seen))
+	if err == nil {
+		return nil
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return ctx.Err() // the caller went away; nobody is waiting for a status
+	}
+	e := &Error{Op: op, Status: seen.status, Cause: err}
+	var apiErr *dnsimple.ErrorResponse
+	if errors.As(err, &apiErr) {
+		e.Message = describe(apiErr)
+	}
+	switch {
+	case errors.Is(callCtx.Err(), context.DeadlineExceeded) || isTimeout(err):
+		e.Kind = ErrTimeout
+	case seen.status == http.StatusUnauthorized || seen.status == http.StatusForbidden:
+		e.Kind = ErrAccountToken
+	case seen.status == http.StatusNotFound:
+		e.Kind = notFound
+	case seen.status == http.StatusTooManyRequests:
+		e.Kind = ErrRateLimited
+		e.Reset = seen.reset
+	case seen.status == http.StatusBadRequest || seen.status == http.StatusConflict ||
+		seen.status == http.StatusUnprocessableEntity:
+		e.Kind = ErrRefused
+	default: // 5xx, other statuses, garbage, a connection that failed
+		e.Kind = ErrUnavailable
+	}
+	return e
+}
+
+// describe renders DNSimple's error message and field errors in one line.
+func describe(apiErr *dnsimple.ErrorResponse) string {
+	msg := apiErr.Message
+	fields := make([]string, 0, len(apiErr.AttributeErrors))
+	for field := range apiErr.AttributeErrors {
+		fields = append(fields, field)
+	}
+	sort.Strings(fields)
+	for _, field := range fields {
+		msg += fmt.Sprintf("; %s %s", field, strings.Join(apiErr.AttributeErrors[field], ", "))
+	}
+	return msg
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}

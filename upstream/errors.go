@@ -1,0 +1,79 @@
+package upstream
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The kinds of upstream failure; test with errors.Is. Each becomes one
+// status code at the HTTP layer.
+var (
+	// ErrNotFound: the record asked for does not exist.
+	ErrNotFound = errors.New("not found at the provider")
+	// ErrRefused: the provider refused the change as invalid or conflicting
+	// (a CNAME beside other records, an exact duplicate).
+	ErrRefused = errors.New("refused by the provider")
+	// ErrRateLimited: the account spent its request budget; see RetryAfter.
+	ErrRateLimited = errors.New("rate limited by the provider")
+	// ErrUnavailable: the provider failed, answered garbage, or could not be
+	// reached.
+	ErrUnavailable = errors.New("provider unavailable")
+	// ErrTimeout: the provider did not answer within the deadline.
+	ErrTimeout = errors.New("provider timed out")
+	// ErrAccountToken: the provider refused the service's own credentials.
+	ErrAccountToken = errors.New("provider refused the account token")
+	// ErrZoneMissing: a managed zone does not exist in the provider account.
+	ErrZoneMissing = errors.New("zone missing at the provider")
+)
+
+// Error describes one failed provider call. Message is the provider's own
+// explanation, safe to show (it never holds credentials); the rest is for
+// logs.
+type Error struct {
+	Kind    error
+	Op      string // what was being done, e.g. "list records of example.com"
+	Status  int    // the provider's HTTP status, 0 if none arrived
+	Message string
+	// Reset is when a rate-limit window reopens (ErrRateLimited only).
+	Reset time.Time
+	// Cause is the underlying error, for logs only.
+	Cause error
+}
+
+// Error describes the failure for logs.
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %v", e.Op, e.Kind)
+	if e.Status != 0 {
+		fmt.Fprintf(&b, " (HTTP %d)", e.Status)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if e.Cause != nil {
+		fmt.Fprintf(&b, ": %v", e.Cause)
+	}
+	return b.String()
+}
+
+// Unwrap returns the kind.
+func (e *Error) Unwrap() error { return e.Kind }
+
+// defaultRetryAfter is the wait suggested when a rate-limited answer did not
+// say when its window reopens.
+const defaultRetryAfter = time.Minute
+
+// RetryAfter says how long to wait before the provider will answer again,
+// in whole seconds and never less than one.
+func (e *Error) RetryAfter(now time.Time) time.Duration {
+	if e.Reset.IsZero() {
+		return defaultRetryAfter
+	}
+	wait := e.Reset.Sub(now)
+	if wait < time.Second {
+		return time.Second
+	}
+	return wait.Truncate(time.Second) + time.Second
+}
