@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -303,19 +304,30 @@ func handleDeleteSet(svc *records.Service) echo.HandlerFunc {
 
 // recordID reads the :id path parameter.
 func recordID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	p, err := pathParams(c, "id")
+	if err != nil {
+		return 0, err
+	}
+	id, err := strconv.ParseInt(p[0], 10, 64)
 	if err != nil || id <= 0 {
-		return 0, badRequest("record id %q is not a positive whole number", c.Param("id"))
+		return 0, badRequest("record id %q is not a positive whole number", p[0])
 	}
 	return id, nil
 }
 
 // pathParams returns the named path parameters, each percent-decoded once
 // (the router matches on the escaped path, so %2F never splits a segment).
+// The router lets a route's last parameter run to the end of the path; a
+// parameter holding a raw '/' therefore means extra segments: no such
+// endpoint.
 func pathParams(c echo.Context, names ...string) ([]string, error) {
 	values := make([]string, len(names))
 	for i, name := range names {
-		v, err := url.PathUnescape(c.Param(name))
+		raw := c.Param(name)
+		if strings.Contains(raw, "/") {
+			return nil, echo.ErrNotFound
+		}
+		v, err := url.PathUnescape(raw)
 		if err != nil {
 			return nil, badRequest("the %s in the path is not properly percent-encoded", name)
 		}

@@ -1,0 +1,264 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dns-api/dns-api/auth"
+	"github.com/dns-api/dns-api/handlers"
+	"github.com/dns-api/dns-api/records"
+	"github.com/dns-api/dns-api/upstream"
+	"github.com/dns-api/dns-api/upstream/emulator"
+)
+
+const (
+	testSecret       = "test-secret-key-0123456789abcdef-0123456789"
+	testAccountToken = "dnsimple-account-token-do-not-leak"
+	testTimeout      = 2 * time.Second
+)
+
+// stack is the whole service as it runs in production: the real router and
+// middleware, the real DNSimple client, talking over HTTP to the emulator.
+// faults, when set, answers in the emulator's place.
+type stack struct {
+	t    *testing.T
+	emu  *emulator.Emulator
+	api  *httptest.Server
+	logs *syncBuffer
+
+	mu    sync.Mutex
+	fault func(w http.ResponseWriter, r *http.Request) bool
+}
+
+type stackOptions struct {
+	blacklist []string
+	timeout   time.Duration
+}
+
+func newStack(t *testing.T, opts stackOptions) *stack {
+	t.Helper()
+	s := &stack{t: t, logs: &syncBuffer{}}
+	emu, err := emulator.New(emulator.Options{
+		Token: testAccountToken, Zones: []string{"example.com", "example.org"}, RateLimit: 1 << 30,
+	})
+	require.NoError(t, err)
+	s.emu = emu
+	upstreamSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		fault := s.fault
+		s.mu.Unlock()
+		if fault != nil && fault(w, r) {
+			return
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(upstreamSrv.Close)
+
+	timeout := opts.timeout
+	if timeout == 0 {
+		timeout = testTimeout
+	}
+	provider, err := upstream.NewDNSimple(context.Background(), upstream.DNSimpleConfig{
+		BaseURL: upstreamSrv.URL, Token: testAccountToken, Timeout: timeout,
+	})
+	require.NoError(t, err)
+	emu.ResetRequests() // forget the whoami of the account id discovery
+	blacklist, err := records.ParsePatterns(opts.blacklist)
+	require.NoError(t, err)
+	svc, err := records.NewService(provider, records.Options{
+		Zones: []string{"example.com", "example.org"}, Blacklist: blacklist, TTL: 60,
+	})
+	require.NoError(t, err)
+	verifier, err := auth.NewVerifier([]byte(testSecret), []string{"alice", "bob"}, nil)
+	require.NoError(t, err)
+	handler, err := handlers.NewServer(handlers.Deps{
+		Records:        svc,
+		Verifier:       verifier,
+		Logger:         slog.New(slog.NewJSONHandler(s.logs, nil)),
+		RequestTimeout: 3 * timeout,
+	})
+	require.NoError(t, err)
+	s.api = httptest.NewServer(handler)
+	t.Cleanup(s.api.Close)
+	return s
+}
+
+// setFault makes the upstream answer with f (when it returns true) instead
+// of the emulator; nil restores the emulator.
+func (s *stack) setFault(f func(w http.ResponseWriter, r *http.Request) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault = f
+}
+
+// seed stores records in the emulator as-is (duplicates included).
+func (s *stack) seed(zone string, recs ...emulator.Record) []emulator.Record {
+	s.t.Helper()
+	var out []emulator.Record
+	for _, r := range recs {
+		if r.TTL == 0 {
+			r.TTL = 3600
+		}
+		stored, err := s.emu.Seed(zone, r)
+		require.NoError(s.t, err)
+		out = append(out, stored)
+	}
+	return out
+}
+
+// set returns the emulator's records of one name and type.
+func (s *stack) set(zone, name, typ string) []emulator.Record {
+	var out []emulator.Record
+	for _, r := range s.emu.Records(zone) {
+		if r.Name == name && r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// writes counts the requests that changed something upstream.
+func (s *stack) writes() int {
+	n := 0
+	for _, r := range s.emu.Requests() {
+		if r.Method != http.MethodGet {
+			n++
+		}
+	}
+	return n
+}
+
+// token mints an HS256 token by hand (header, payload, HMAC), independently
+// of the code under test.
+func token(payload string) string {
+	enc := base64.RawURLEncoding
+	input := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString([]byte(payload))
+	mac := hmac.New(sha256.New, []byte(testSecret))
+	mac.Write([]byte(input))
+	return input + "." + enc.EncodeToString(mac.Sum(nil))
+}
+
+var aliceToken = token(`{"username":"alice"}`)
+
+// answer is a decoded response.
+type answer struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+func (a answer) data() map[string]any {
+	d, _ := a.body["data"].(map[string]any)
+	return d
+}
+
+func (a answer) list() []any {
+	d, _ := a.body["data"].([]any)
+	return d
+}
+
+func (a answer) title() string {
+	errs, _ := a.body["errors"].([]any)
+	if len(errs) == 0 {
+		return ""
+	}
+	first, _ := errs[0].(map[string]any)
+	title, _ := first["title"].(string)
+	return title
+}
+
+func (a answer) action() string {
+	meta, _ := a.body["meta"].(map[string]any)
+	action, _ := meta["action"].(string)
+	return action
+}
+
+// request is one call to the service.
+type request struct {
+	method  string
+	path    string
+	body    string
+	token   string // "" sends no Authorization header
+	headers map[string]string
+}
+
+// do sends r and checks the envelope's invariants on every answer: JSON,
+// meta.status equal to the HTTP status, data xor errors, and no secret.
+func (s *stack) do(r request) answer {
+	s.t.Helper()
+	var body io.Reader
+	if r.body != "" {
+		body = strings.NewReader(r.body)
+	}
+	req, err := http.NewRequest(r.method, s.api.URL+r.path, body)
+	require.NoError(s.t, err)
+	if r.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	for k, v := range r.headers {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(s.t, err)
+	a := answer{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
+	if r.method == http.MethodHead {
+		return a
+	}
+	require.NoError(s.t, json.Unmarshal(raw, &a.body), "not JSON: %s", raw)
+	meta, ok := a.body["meta"].(map[string]any)
+	require.True(s.t, ok, "no meta in %s", raw)
+	require.EqualValues(s.t, resp.StatusCode, meta["status"], "meta.status in %s", raw)
+	_, hasData := a.body["data"]
+	_, hasErrors := a.body["errors"]
+	require.True(s.t, hasData != hasErrors, "exactly one of data and errors: %s", raw)
+	require.Equal(s.t, resp.StatusCode >= 400, hasErrors, "errors iff failure: %s", raw)
+	require.NotContains(s.t, string(raw), testAccountToken)
+	require.NotContains(s.t, string(raw), testSecret)
+	if r.token != "" {
+		require.NotContains(s.t, string(raw), r.token)
+	}
+	return a
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
