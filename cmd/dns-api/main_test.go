@@ -1,0 +1,292 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dns-api/dns-api/auth"
+	"github.com/dns-api/dns-api/upstream/emulator"
+)
+
+const (
+	testSecret       = "cmd-test-secret-0123456789abcdef0123456789"
+	testAccountToken = "cmd-test-account-token"
+)
+
+// syncBuffer collects a command's output while it runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// freePort finds a loopback port nobody listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// setServiceEnv sets a complete configuration pointing at an emulator.
+func setServiceEnv(t *testing.T, port int) *emulator.Emulator {
+	t.Helper()
+	emu, err := emulator.New(emulator.Options{Token: testAccountToken, Zones: []string{"example.com"}})
+	require.NoError(t, err)
+	upstream := httptest.NewServer(emu)
+	t.Cleanup(upstream.Close)
+	for k, v := range map[string]string{
+		"PORT":                   strconv.Itoa(port),
+		"SECRET_KEY":             testSecret,
+		"VALID_USERS":            "alice,bob",
+		"DNSIMPLE_ACCOUNT_TOKEN": testAccountToken,
+		"DNSIMPLE_ACCOUNT_ID":    "",
+		"DNSIMPLE_DOMAINS":       "example.com",
+		"BLACKLISTED_SUBDOMAINS": "www",
+		"DNSIMPLE_BASE_URL":      upstream.URL,
+		"UPSTREAM_TIMEOUT":       "5s",
+	} {
+		t.Setenv(k, v)
+	}
+	return emu
+}
+
+// start runs the command in the background; the returned function stops
+// it (as SIGTERM would) and returns its error.
+func start(t *testing.T, args []string, stdout, stderr io.Writer) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, args, stdout, stderr) }()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				err = errors.New("the command did not stop")
+			}
+		})
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return stop
+}
+
+// waitHealthy polls the health check until it answers 200.
+func waitHealthy(t *testing.T, base string, stderr *syncBuffer) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(base + "/")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 20*time.Second, 20*time.Millisecond, "not healthy; stderr: %s", stderr)
+}
+
+func TestUsage(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	assert.ErrorIs(t, run(context.Background(), nil, &stdout, &stderr), errUsage)
+	assert.Contains(t, stderr.String(), "usage: dns-api")
+	assert.ErrorIs(t, run(context.Background(), []string{"launch"}, &stdout, &stderr), errUsage)
+	assert.ErrorIs(t, run(context.Background(), []string{"serve", "extra"}, &stdout, &stderr), errUsage)
+}
+
+func TestServe(t *testing.T) {
+	port := freePort(t)
+	emu := setServiceEnv(t, port)
+	stderr := &syncBuffer{}
+	stop := start(t, []string{"serve"}, io.Discard, stderr)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitHealthy(t, base, stderr)
+
+	tok, err := auth.Sign([]byte(testSecret), auth.Claims{Username: "alice"})
+	require.NoError(t, err)
+	req, _ := http.NewRequest(http.MethodPost, base+"/records/A/example.com/api/203.0.113.7", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusCreated, resp.StatusCode)
+	assert.Len(t, emu.Records("example.com"), 6, "system records and the new one")
+
+	require.NoError(t, stop(), "SIGTERM shuts down cleanly")
+	logs := stderr.String()
+	assert.Contains(t, logs, `"msg":"listening"`)
+	assert.Contains(t, logs, `"msg":"shutting down"`)
+	for _, secret := range []string{testSecret, testAccountToken, tok} {
+		assert.NotContains(t, logs, secret)
+	}
+}
+
+func TestServeRefusesBadConfig(t *testing.T) {
+	cases := map[string]string{
+		"SECRET_KEY":             "",
+		"VALID_USERS":            "",
+		"DNSIMPLE_DOMAINS":       "",
+		"DNSIMPLE_ACCOUNT_TOKEN": "",
+		"UPSTREAM_TIMEOUT":       "soon",
+	}
+	for variable, value := range cases {
+		t.Run(variable, func(t *testing.T) {
+			setServiceEnv(t, freePort(t))
+			t.Setenv(variable, value)
+			var stderr bytes.Buffer
+			err := run(context.Background(), []string{"serve"}, io.Discard, &stderr)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), variable)
+			assert.NotContains(t, err.Error()+stderr.String(), testSecret)
+			assert.NotContains(t, err.Error()+stderr.String(), testAccountToken)
+		})
+	}
+	t.Run("short secret", func(t *testing.T) {
+		setServiceEnv(t, freePort(t))
+		t.Setenv("SECRET_KEY", "short-secret-value")
+		err := run(context.Background(), []string{"serve"}, io.Discard, io.Discard)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "SECRET_KEY")
+		assert.NotContains(t, err.Error(), "short-secret-value")
+	})
+	t.Run("account token refused by DNSimple", func(t *testing.T) {
+		setServiceEnv(t, freePort(t))
+		t.Setenv("DNSIMPLE_ACCOUNT_TOKEN", "wrong-token")
+		err := run(context.Background(), []string{"serve"}, io.Discard, io.Discard)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "account token")
+		assert.NotContains(t, err.Error(), "wrong-token")
+	})
+}
+
+// claimsOf decodes a token's payload without verifying it.
+func claimsOf(t *testing.T, token string) map[string]any {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	require.Len(t, parts, 3)
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	var claims map[string]any
+	require.NoError(t, json.Unmarshal(payload, &claims))
+	return claims
+}
+
+func TestTokenGenerator(t *testing.T) {
+	setServiceEnv(t, freePort(t))
+	verifier, err := auth.NewVerifier([]byte(testSecret), []string{"alice", "bob"}, nil)
+	require.NoError(t, err)
+
+	var stdout bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"token-generator"}, &stdout, io.Discard))
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	require.Len(t, lines, 2)
+	for i, user := range []string{"alice", "bob"} {
+		prefix := "*** token for " + user + ": "
+		require.True(t, strings.HasPrefix(lines[i], prefix), lines[i])
+		id, err := verifier.Verify(strings.TrimPrefix(lines[i], prefix))
+		require.NoError(t, err)
+		assert.Equal(t, user, id.User)
+		assert.True(t, id.ExpiresAt.IsZero(), "no --expires-in: never expires")
+	}
+
+	stdout.Reset()
+	require.NoError(t, run(context.Background(), []string{"token-generator", "--user", "bob", "--expires-in", "90d"}, &stdout, io.Discard))
+	line := strings.TrimSpace(stdout.String())
+	require.True(t, strings.HasPrefix(line, "*** token for bob: "), line)
+	tok := strings.TrimPrefix(line, "*** token for bob: ")
+	claims := claimsOf(t, tok)
+	assert.Equal(t, "bob", claims["username"])
+	lifetime := claims["exp"].(float64) - claims["iat"].(float64)
+	assert.Equal(t, float64(90*24*3600), lifetime)
+	_, err = verifier.Verify(tok)
+	assert.NoError(t, err)
+
+	for _, args := range [][]string{
+		{"--user", "mallory"},
+		{"--expires-in", "soon"},
+		{"--expires-in", "-1h"},
+	} {
+		err := run(context.Background(), append([]string{"token-generator"}, args...), io.Discard, io.Discard)
+		assert.Error(t, err, args)
+	}
+	assert.ErrorIs(t, run(context.Background(), []string{"token-generator", "--bogus"}, io.Discard, io.Discard), errUsage)
+}
+
+func TestDevPrintsACurlLineThatWorks(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl is not installed (.ci/run installs it)")
+	}
+	port := freePort(t)
+	t.Setenv("PORT", strconv.Itoa(port))
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stop := start(t, []string{"dev"}, stdout, stderr)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitHealthy(t, base, stderr)
+
+	var curlLine, exportLine string
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if strings.HasPrefix(line, "curl ") {
+			curlLine = line
+		}
+		if strings.HasPrefix(line, "export TOKEN=") {
+			exportLine = line
+		}
+	}
+	require.NotEmpty(t, curlLine, "a curl line of its own: %s", stdout)
+	require.NotEmpty(t, exportLine, stdout.String())
+	assert.Contains(t, curlLine, base)
+
+	// Run it as a user pastes it into a shell.
+	out, err := exec.Command("sh", "-c", strings.Replace(curlLine, "curl ", curl+" -sS ", 1)).CombinedOutput()
+	require.NoError(t, err, string(out))
+	var answer struct {
+		Data map[string]any `json:"data"`
+		Meta struct {
+			Status int    `json:"status"`
+			Action string `json:"action"`
+		} `json:"meta"`
+	}
+	require.NoError(t, json.Unmarshal(out, &answer), string(out))
+	assert.Equal(t, http.StatusCreated, answer.Meta.Status)
+	assert.Equal(t, "created", answer.Meta.Action)
+	assert.Equal(t, "demo.example.com", answer.Data["fqdn"])
+
+	// The exported token works with the README's style of call.
+	script := exportLine + "\n" + curl + ` -sS -H "Authorization: Bearer $TOKEN" ` + base + "/records"
+	out, err = exec.Command("sh", "-c", script).CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Contains(t, string(out), `"demo.example.com"`)
+	require.NoError(t, stop())
+}
