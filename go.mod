@@ -1,18 +1,25 @@
+// The Heroku Go buildpack builds the command named here (bin/dns-api,
+// which the Procfile runs) with the Go version of the go line below.
+// +heroku install ./cmd/dns-api
+
 module github.com/dns-api/dns-api
 
 go 1.26.8
 
 require (
-	github.com/dnsimple/dnsimple-go/v9 v9.1.0 // indirect
-	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
+	github.com/dnsimple/dnsimple-go/v9 v9.1.0
+	github.com/golang-jwt/jwt/v5 v5.3.1
+	github.com/kelseyhightower/envconfig v1.4.0
+	github.com/labstack/echo/v4 v4.16.0
+	github.com/stretchr/testify v1.12.1
+)
+
+require (
 	github.com/google/go-querystring v1.2.0 // indirect
-	github.com/kelseyhightower/envconfig v1.4.0 // indirect
-	github.com/labstack/echo/v4 v4.16.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/mattn/go-colorable v0.1.15 // indirect
 	github.com/mattn/go-isatty v0.0.22 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
