@@ -203,3 +203,16 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkVerify(b *testing.B) {
+	v, err := NewVerifier([]byte(testKey), []string{"alice"}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	token := handMade(`{"alg":"HS256","typ":"JWT"}`, `{"username":"alice","jti":"t1"}`, testKey, sha256.New)
+	for b.Loop() {
+		if _, err := v.Verify(token); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -35,7 +35,7 @@ const (
 // middleware, the real DNSimple client, talking over HTTP to the emulator.
 // faults, when set, answers in the emulator's place.
 type stack struct {
-	t    *testing.T
+	t    testing.TB
 	emu  *emulator.Emulator
 	api  *httptest.Server
 	logs *syncBuffer
@@ -49,7 +49,7 @@ type stackOptions struct {
 	timeout   time.Duration
 }
 
-func newStack(t *testing.T, opts stackOptions) *stack {
+func newStack(t testing.TB, opts stackOptions) *stack {
 	t.Helper()
 	s := &stack{t: t, logs: &syncBuffer{}}
 	emu, err := emulator.New(emulator.Options{
