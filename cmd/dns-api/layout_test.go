@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"go/parser"
 	"go/token"
 	"os"
@@ -55,5 +56,44 @@ func TestImportRules(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Fatalf("checked only %d files; is the walk rooted at the repo?", checked)
+	}
+}
+
+// TestHerokuManifest checks what a Heroku deploy relies on: the Procfile
+// runs `dns-api serve`, and app.json describes every configuration variable
+// of API.md, with SECRET_KEY generated.
+func TestHerokuManifest(t *testing.T) {
+	t.Parallel()
+	procfile, err := os.ReadFile(filepath.Join("..", "..", "Procfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(string(procfile)) != "web: dns-api serve" {
+		t.Errorf("Procfile is %q", procfile)
+	}
+	raw, err := os.ReadFile(filepath.Join("..", "..", "app.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest struct {
+		Env map[string]struct {
+			Description string `json:"description"`
+			Generator   string `json:"generator"`
+		} `json:"env"`
+	}
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		t.Fatalf("app.json: %v", err)
+	}
+	for _, name := range []string{
+		"PORT", "SECRET_KEY", "VALID_USERS", "DNSIMPLE_ACCOUNT_TOKEN", "DNSIMPLE_ACCOUNT_ID",
+		"DNSIMPLE_DOMAINS", "BLACKLISTED_SUBDOMAINS", "DNSIMPLE_DOMAIN_TTL", "DNSIMPLE_BASE_URL",
+		"REVOKED_TOKENS", "UPSTREAM_TIMEOUT", "TRUSTED_PROXIES", "CACHE_TTL", "ACCEPT_LEGACY_TOKENS",
+	} {
+		if manifest.Env[name].Description == "" {
+			t.Errorf("app.json does not describe %s", name)
+		}
+	}
+	if manifest.Env["SECRET_KEY"].Generator != "secret" {
+		t.Errorf("app.json does not generate SECRET_KEY")
 	}
 }
