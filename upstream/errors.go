@@ -75,5 +75,5 @@ func (e *Error) RetryAfter(now time.Time) time.Duration {
 	if wait < time.Second {
 		return time.Second
 	}
-	return wait.Truncate(time.Second) + time.Second
+	return (wait + time.Second - 1).Truncate(time.Second)
 }
