@@ -97,7 +97,7 @@ func Load() (Config, error) {
 
 func kindOf(typeName string) string {
 	switch typeName {
-	case "Duration":
+	case "time.Duration", "Duration":
 		return "duration (like 10s or 1m)"
 	case "bool":
 		return "boolean (true or false)"
@@ -108,10 +108,11 @@ func kindOf(typeName string) string {
 func (e env) validate() (Config, error) {
 	var c Config
 	var err error
-	if c.Port, err = parsePort(e.Port); err != nil {
+	if c.Port, err = ParsePort(e.Port); err != nil {
 		return Config{}, fmt.Errorf("PORT: %w", err)
 	}
-	switch n := len(e.SecretKey); {
+	// Surrounding whitespace is counted out: a key of spaces is no key.
+	switch n := len(strings.TrimSpace(e.SecretKey)); {
 	case n == 0:
 		return Config{}, errors.New("SECRET_KEY is required (generate one with: openssl rand -hex 32)")
 	case n < auth.MinKeyLength:
@@ -128,7 +129,7 @@ func (e env) validate() (Config, error) {
 	if c.Domains, err = parseDomains(e.Domains); err != nil {
 		return Config{}, fmt.Errorf("DNSIMPLE_DOMAINS: %w", err)
 	}
-	if c.Blacklist, err = records.ParsePatterns(list(e.BlacklistedSubdomains)); err != nil {
+	if c.Blacklist, err = parseBlacklist(e.BlacklistedSubdomains, c.Domains); err != nil {
 		return Config{}, fmt.Errorf("BLACKLISTED_SUBDOMAINS: %w", err)
 	}
 	if c.TTL, err = parseTTL(e.TTL); err != nil {
@@ -196,7 +197,27 @@ func allDigits(s string) bool {
 	return true
 }
 
-func parsePort(s string) (int, error) {
+// parseBlacklist reads the blacklist. Entries are names relative to the
+// zones; one written as a full name (www.example.com) would never match
+// anything, so it is refused rather than silently protecting nothing.
+func parseBlacklist(s string, zones []string) (records.Patterns, error) {
+	patterns, err := records.ParsePatterns(list(s))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range patterns {
+		for _, zone := range zones {
+			if text := p.String(); text == zone || strings.HasSuffix(text, "."+zone) {
+				return nil, fmt.Errorf("%q is a full name; give names relative to the zone, like %q",
+					text, strings.TrimSuffix(strings.TrimSuffix(text, zone), "."))
+			}
+		}
+	}
+	return patterns, nil
+}
+
+// ParsePort reads a TCP port number, as PORT holds it.
+func ParsePort(s string) (int, error) {
 	port, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil || port < 1 || port > 65535 {
 		return 0, fmt.Errorf("%q is not a port number from 1 to 65535", s)

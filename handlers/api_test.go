@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -616,5 +617,140 @@ func TestLogsNeverHoldSecrets(t *testing.T) {
 	assert.Contains(t, logs, `"user":"alice"`)
 	for _, secret := range []string{aliceToken, strings.Split(aliceToken, ".")[2], testSecret, testAccountToken} {
 		assert.NotContains(t, logs, secret)
+	}
+}
+
+func TestPathSegmentsAreDecodedOnce(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{blacklist: []string{"www"}})
+	cases := []struct {
+		path   string
+		status int
+		to     string
+	}{
+		{"/records/TXT/example.com/once/a%2520b", http.StatusCreated, "a%20b"},
+		{"/records/TXT/example.com/pct/100%25", http.StatusCreated, "100%"},
+		{"/records/TXT/example.com/slash/a%2Fb", http.StatusCreated, "a/b"},
+		{"/records/A/example%252Ecom/dd/203.0.113.7", http.StatusBadRequest, ""},
+		{"/records/A/example.com/w%2577w/203.0.113.7", http.StatusBadRequest, ""},
+		{"/records/A/example.com/w%77w/203.0.113.7", http.StatusForbidden, ""},
+		{"/records/A/example.com/%61pi/203.0.113.7", http.StatusCreated, "203.0.113.7"},
+	}
+	for _, c := range cases {
+		a := s.do(request{method: http.MethodPost, path: c.path, token: aliceToken})
+		assert.Equal(t, c.status, a.status, "%s: %s", c.path, a.raw)
+		if c.to != "" {
+			assert.Equal(t, c.to, a.data()["to"], c.path)
+		}
+	}
+}
+
+func TestBodyLimitIs64KiB(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	// A JSON body of exactly n bytes: the padding is in a TXT value that is
+	// refused for its length, so only the status tells the limit apart.
+	body := func(n int) string {
+		head := `{"domain_type":"TXT","domain":"example.com","subdomain":"big","to":"`
+		return head + strings.Repeat("x", n-len(head)-2) + `"}`
+	}
+	a := s.do(request{method: http.MethodPost, path: "/records", body: body(64 << 10), token: aliceToken})
+	assert.Equal(t, http.StatusBadRequest, a.status, "64 KiB is within the limit: %.200s", a.raw)
+	a = s.do(request{method: http.MethodPost, path: "/records", body: body(64<<10 + 1), token: aliceToken})
+	assert.Equal(t, http.StatusRequestEntityTooLarge, a.status, "%.200s", a.raw)
+
+	// A chunked body over the limit is refused even where no body is read.
+	req, err := http.NewRequest(http.MethodPost, s.api.URL+"/records/A/example.com/chunked/203.0.113.7",
+		io.MultiReader(strings.NewReader(strings.Repeat("x", 70<<10))))
+	require.NoError(t, err)
+	req.ContentLength = -1
+	req.Header.Set("Authorization", "Bearer "+aliceToken)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	assert.Empty(t, s.set("example.com", "chunked", "A"), "nothing written")
+}
+
+func TestOptionsIsRefusedWithTheEnvelope(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	a := s.do(request{method: http.MethodOptions, path: "/records", token: aliceToken})
+	assert.Equal(t, http.StatusMethodNotAllowed, a.status, a.raw)
+	assert.Equal(t, "GET, POST", a.header.Get("Allow"))
+	a = s.do(request{method: http.MethodOptions, path: "/nope"})
+	assert.Equal(t, http.StatusNotFound, a.status, a.raw)
+	a = s.do(request{method: http.MethodPut, path: "/records/1"})
+	assert.Equal(t, http.StatusMethodNotAllowed, a.status, a.raw)
+	assert.Equal(t, "DELETE, GET, PATCH", a.header.Get("Allow"))
+}
+
+func TestJSONBodiesAreStrict(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	for name, body := range map[string]string{
+		"key in other case": `{"domain_type":"A","domain":"example.com","subdomain":"k","to":"203.0.113.7","TO":"203.0.113.8"}`,
+		"duplicate key":     `{"domain_type":"A","domain":"example.com","subdomain":"k","to":"203.0.113.7","to":"203.0.113.8"}`,
+		"null value":        `{"domain_type":"A","domain":"example.com","subdomain":"k","to":null}`,
+		"ttl as a string":   `{"domain_type":"A","domain":"example.com","subdomain":"k","to":"203.0.113.7","ttl":"60"}`,
+		"ttl as a float":    `{"domain_type":"A","domain":"example.com","subdomain":"k","to":"203.0.113.7","ttl":60.5}`,
+	} {
+		a := s.do(request{method: http.MethodPost, path: "/records", body: body, token: aliceToken})
+		assert.Equal(t, http.StatusBadRequest, a.status, "%s: %s", name, a.raw)
+	}
+	req, _ := http.NewRequest(http.MethodPost, s.api.URL+"/records",
+		strings.NewReader(`{"domain_type":"A","domain":"example.com","subdomain":"k","to":"203.0.113.7"}`))
+	req.Header.Set("Authorization", "Bearer "+aliceToken)
+	req.Header.Add("Content-Type", "application/json")
+	req.Header.Add("Content-Type", "text/plain")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode, "two Content-Type headers")
+	assert.Empty(t, s.set("example.com", "k", "A"))
+}
+
+func TestMalformedUpstreamAnswersAreNeverTakenAtFaceValue(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	s.seed("example.com", emulator.Record{Name: "dup", Type: "A", Content: "192.0.2.5"})
+	// A listing without data must not read as "no records" (which would
+	// make the upsert create a duplicate).
+	s.setFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodGet {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{}`)
+		return true
+	})
+	a := s.do(request{method: http.MethodPost, path: "/records/A/example.com/dup/192.0.2.9", token: aliceToken})
+	assert.Equal(t, http.StatusBadGateway, a.status, a.raw)
+	assert.Len(t, s.set("example.com", "dup", "A"), 1)
+
+	// A 400 from DNSimple on a read is a failure of DNSimple's, not a conflict.
+	s.setFault(func(w http.ResponseWriter, r *http.Request) bool {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"message":"Invalid sort"}`)
+		return true
+	})
+	a = s.do(request{method: http.MethodGet, path: "/records", token: aliceToken})
+	assert.Equal(t, http.StatusBadGateway, a.status, a.raw)
+}
+
+func TestTitlesDoNotEchoHugeInput(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	huge := strings.Repeat("a", 20000)
+	for _, p := range []string{
+		"/records/A/example.com/" + huge + "/203.0.113.7",
+		"/records/A/example.com/api/" + huge,
+		"/records/" + huge + "/example.com/api/203.0.113.7",
+		"/records/A/" + huge + ".com/api/203.0.113.7",
+	} {
+		a := s.do(request{method: http.MethodPost, path: p, token: aliceToken})
+		assert.Equal(t, http.StatusBadRequest, a.status)
+		assert.Less(t, len(a.raw), 400, "%.300s", a.raw)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -14,6 +15,10 @@ import (
 	"github.com/dns-api/dns-api/records"
 	"github.com/dns-api/dns-api/upstream"
 )
+
+// statusClientClosed is logged when the client went away before the
+// answer (nginx's 499); nobody receives it.
+const statusClientClosed = 499
 
 // errorHandler is the one place where failures become answers: each kind
 // of error has one status and a title written for a curl user. Internals
@@ -26,6 +31,11 @@ func errorHandler(now func() time.Time) echo.HTTPErrorHandler {
 		status, title := describe(err)
 		header := c.Response().Header()
 		switch status {
+		case http.StatusMethodNotAllowed:
+			// The router's list starts with OPTIONS, which refuseOptions refuses.
+			if allow, ok := c.Get(echo.ContextKeyHeaderAllow).(string); ok {
+				header.Set(echo.HeaderAllow, strings.TrimPrefix(allow, http.MethodOptions+", "))
+			}
 		case http.StatusUnauthorized:
 			header.Set(echo.HeaderWWWAuthenticate, `Bearer realm="dns-api"`)
 		case http.StatusServiceUnavailable:
@@ -57,8 +67,12 @@ func describe(err error) (int, string) {
 		return http.StatusConflict, "DNSimple refused the change: " + upstreamMessage(err)
 	case errors.Is(err, upstream.ErrRateLimited):
 		return http.StatusServiceUnavailable, "DNSimple's rate limit for this account is used up"
-	case errors.Is(err, upstream.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		return http.StatusGatewayTimeout, "DNSimple did not answer in time; the change may or may not have been made, so check before retrying"
+	case errors.Is(err, upstream.ErrTimeout):
+		return http.StatusGatewayTimeout, "DNSimple did not answer in time; a change may or may not have been made, so check before retrying"
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout, "the request took too long; a change may or may not have been made, so check before retrying"
+	case errors.Is(err, context.Canceled):
+		return statusClientClosed, "the client closed the request"
 	case errors.Is(err, upstream.ErrAccountToken):
 		return http.StatusBadGateway, "DNSimple refused this service's account token; ask the operator to check DNSIMPLE_ACCOUNT_TOKEN and DNSIMPLE_ACCOUNT_ID"
 	case errors.Is(err, upstream.ErrZoneMissing):
@@ -104,7 +118,7 @@ func httpTitle(e *echo.HTTPError) string {
 	case http.StatusMethodNotAllowed:
 		return "method not allowed on this endpoint; see the Allow header"
 	case http.StatusRequestEntityTooLarge:
-		return "the request body is larger than " + bodyLimit
+		return "the request body is larger than 64 KiB"
 	}
 	return http.StatusText(e.Code)
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"reflect"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -18,6 +19,55 @@ import (
 	"github.com/dns-api/dns-api/auth"
 	"github.com/dns-api/dns-api/records"
 )
+
+// routeOnEscapedPath makes the router match, and hand out parameters from,
+// the escaped path always. Go keeps URL.RawPath only when the request's
+// escaping is not the default one; without this the parameters of a
+// default-escaped path would arrive decoded, and pathParams would decode
+// them a second time ("a%2520b" would become "a b", not "a%20b").
+func routeOnEscapedPath(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := c.Request().URL
+		u.RawPath = u.EscapedPath()
+		return next(c)
+	}
+}
+
+// limitBody answers 413 to a body over maxBodyBytes, whether or not the
+// endpoint reads bodies. A declared length is checked at once; a chunked
+// body of unknown length is read (up to the limit) before the handler
+// runs, so the decision never depends on what the handler does.
+func limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.ContentLength > maxBodyBytes {
+			return echo.ErrStatusRequestEntityTooLarge
+		}
+		if req.ContentLength < 0 {
+			body, err := io.ReadAll(io.LimitReader(req.Body, maxBodyBytes+1))
+			if err != nil {
+				return badRequest("the request body could not be read")
+			}
+			if len(body) > maxBodyBytes {
+				return echo.ErrStatusRequestEntityTooLarge
+			}
+			req.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		return next(c)
+	}
+}
+
+// refuseOptions answers OPTIONS on a known path like any other method the
+// path does not serve (405 with Allow): the API serves no browsers, and
+// every answer carries the envelope.
+func refuseOptions(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if _, known := c.Get(echo.ContextKeyHeaderAllow).(string); known && c.Request().Method == http.MethodOptions {
+			return echo.ErrMethodNotAllowed
+		}
+		return next(c)
+	}
+}
 
 // identityKey is where requireToken leaves the verified identity.
 const identityKey = "dns-api.identity"
@@ -90,21 +140,25 @@ func caller(c echo.Context) (records.Caller, error) {
 // bindJSON decodes a JSON request body into v strictly: the media type must
 // be application/json, unknown fields and trailing data are refused.
 func bindJSON(c echo.Context, v any) error {
-	mediaType, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	if err != nil || mediaType != echo.MIMEApplicationJSON {
+	contentTypes := c.Request().Header.Values(echo.HeaderContentType)
+	var mediaType string
+	var err error
+	if len(contentTypes) == 1 {
+		mediaType, _, err = mime.ParseMediaType(contentTypes[0])
+	}
+	if len(contentTypes) != 1 || err != nil || mediaType != echo.MIMEApplicationJSON {
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType,
 			"send the body as JSON with Content-Type: application/json")
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		var httpErr *echo.HTTPError
-		if errors.As(err, &httpErr) { // the body limit
-			return httpErr
-		}
 		return badRequest("the request body could not be read")
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return badRequest("the request body is empty; send a JSON object")
+	}
+	if err := checkKeys(body, v); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -113,6 +167,43 @@ func bindJSON(c echo.Context, v any) error {
 	}
 	if dec.More() {
 		return badRequest("the request body has data after the JSON object")
+	}
+	return nil
+}
+
+// checkKeys refuses what encoding/json would quietly accept in a top-level
+// object: a key that matches a field only case-insensitively ("TO"), and a
+// key given twice (where the last would win). v is a pointer to a struct
+// whose json tags name the fields.
+func checkKeys(body []byte, v any) error {
+	allowed := map[string]bool{}
+	t := reflect.TypeOf(v).Elem()
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		allowed[name] = true
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return badRequest("the request body is not valid: expected a JSON object")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return badRequest("the request body is not valid: malformed JSON")
+		}
+		key, _ := tok.(string)
+		switch {
+		case !allowed[key]:
+			return badRequest("the request body is not valid: unknown field %q", key)
+		case seen[key]:
+			return badRequest("the request body is not valid: field %q is given twice", key)
+		}
+		seen[key] = true
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return badRequest("the request body is not valid: malformed JSON")
+		}
 	}
 	return nil
 }

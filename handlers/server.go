@@ -18,8 +18,8 @@ import (
 	"github.com/dns-api/dns-api/records"
 )
 
-// bodyLimit is the largest request body accepted.
-const bodyLimit = "64KB"
+// maxBodyBytes is the largest request body accepted: 64 KiB.
+const maxBodyBytes = 64 << 10
 
 // Deps are what the server needs.
 type Deps struct {
@@ -52,10 +52,12 @@ func NewServer(deps Deps) (http.Handler, error) {
 	e.Debug = false // internal errors never reach a body
 	e.HTTPErrorHandler = errorHandler(deps.Now)
 	e.IPExtractor = clientIP(deps.TrustedProxies)
+	e.Pre(routeOnEscapedPath)
 	e.Use(
 		requestLog(deps.Logger),
 		middleware.Recover(),
-		middleware.BodyLimit(bodyLimit),
+		limitBody,
+		refuseOptions,
 		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{
 			Timeout: deps.RequestTimeout,
 			// Let the error handler map a deadline to 504.

@@ -3,6 +3,7 @@ package records
 import (
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // The kinds of failure a caller of this package can act on. The HTTP layer
@@ -42,3 +43,15 @@ func forbiddenf(format string, args ...any) error { return newError(ErrForbidden
 func notFoundf(format string, args ...any) error { return newError(ErrNotFound, format, args...) }
 
 func conflictf(format string, args ...any) error { return newError(ErrConflict, format, args...) }
+
+// maxShown is how much of a value from the request a message repeats.
+const maxShown = 64
+
+// shown quotes a value from the request for a message, cut to a readable
+// length so that a huge input does not make a huge answer.
+func shown(s string) string {
+	if len(s) > maxShown {
+		return strconv.Quote(s[:maxShown]) + "..."
+	}
+	return strconv.Quote(s)
+}

@@ -21,15 +21,15 @@ func ParseZone(s string) (string, error) {
 		return "", invalidf("a domain name is required")
 	}
 	if len(zone) > maxNameLength {
-		return "", invalidf("domain %q is longer than %d bytes", zone, maxNameLength)
+		return "", invalidf("domain %s is longer than %d bytes", shown(zone), maxNameLength)
 	}
 	labels := strings.Split(zone, ".")
 	if len(labels) < 2 {
-		return "", invalidf("domain %q must have at least two labels, like example.com", zone)
+		return "", invalidf("domain %s must have at least two labels, like example.com", shown(zone))
 	}
 	for _, label := range labels {
 		if err := checkHostLabel(label); err != nil {
-			return "", invalidf("domain %q: %s", zone, err)
+			return "", invalidf("domain %s: %s", shown(zone), err)
 		}
 	}
 	return zone, nil
@@ -47,10 +47,10 @@ func ParseSubdomain(s, zone string) (string, error) {
 		return "", invalidf("a subdomain is required: the apex of %s is never managed", zone)
 	}
 	if relative, ok := strings.CutSuffix(name, "."+zone); ok {
-		return "", invalidf("give the subdomain relative to its domain: %q, not %q", relative, name)
+		return "", invalidf("give the subdomain relative to its domain: %s, not %s", shown(relative), shown(name))
 	}
 	if err := checkRelativeName(name); err != nil {
-		return "", invalidf("subdomain %q is not valid: %s", s, err)
+		return "", invalidf("subdomain %s is not valid: %s", shown(s), err)
 	}
 	if len(name)+1+len(zone) > maxNameLength {
 		return "", invalidf("%s.%s is longer than %d bytes", name, zone, maxNameLength)
@@ -109,14 +109,13 @@ func checkHostLabel(label string) error {
 	case label == "":
 		return fmt.Errorf("empty label")
 	case len(label) > maxLabelLength:
-		return fmt.Errorf("label %.20q... is longer than %d bytes", label, maxLabelLength)
+		return fmt.Errorf("label %s is longer than %d bytes", shown(label), maxLabelLength)
 	case label[0] == '-' || label[len(label)-1] == '-':
-		return fmt.Errorf("label %q starts or ends with '-'", label)
+		return fmt.Errorf("label %s starts or ends with '-'", shown(label))
 	}
-	for i := 0; i < len(label); i++ {
-		c := label[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return fmt.Errorf("label %q has %q; only letters, digits and '-' are allowed", label, c)
+	for _, r := range label {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return fmt.Errorf("label %s has %q; only letters, digits and '-' are allowed", shown(label), r)
 		}
 	}
 	return nil

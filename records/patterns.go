@@ -21,10 +21,10 @@ func ParsePattern(s string) (Pattern, error) {
 	}
 	rest, glob := strings.CutPrefix(text, "*.")
 	if text == "" || strings.Contains(rest, "*") {
-		return Pattern{}, invalidf("pattern %q is not a name or a glob like *.dev", s)
+		return Pattern{}, invalidf("pattern %s is not a name or a glob like *.dev", shown(s))
 	}
 	if err := checkRelativeName(rest); err != nil {
-		return Pattern{}, invalidf("pattern %q is not valid: %s", s, err)
+		return Pattern{}, invalidf("pattern %s is not valid: %s", shown(s), err)
 	}
 	p := Pattern{text: text, glob: glob}
 	if glob {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/dns-api/dns-api/upstream"
 )
@@ -137,7 +138,7 @@ func (s *Service) managedZone(raw string) (string, error) {
 		if zone == "" {
 			return "", invalidf("a domain is required")
 		}
-		return "", invalidf("domain %q is not managed by this service", raw)
+		return "", invalidf("domain %s is not managed by this service", shown(raw))
 	}
 	return zone, nil
 }
@@ -219,21 +220,44 @@ func (s *Service) List(ctx context.Context, c Caller, number, size int) (Page, e
 // it. A record the caller may not see is reported missing, exactly as one
 // that does not exist, so ids cannot be used to probe.
 func (s *Service) Get(ctx context.Context, c Caller, id int64) (Record, error) {
-	if err := c.Access.allowsOp(read); err != nil {
+	return s.byID(ctx, c, id, read)
+}
+
+// byID finds a record by id for an operation: the zones the caller may see
+// are asked at once (DNSimple needs the zone to look an id up), and a
+// record outside what the caller may do is reported missing.
+func (s *Service) byID(ctx context.Context, c Caller, id int64, op operation) (Record, error) {
+	if err := c.Access.allowsOp(op); err != nil {
 		return Record{}, err
 	}
-	for _, zone := range s.Zones(c) {
-		r, err := s.provider.Record(ctx, zone, id)
-		if errors.Is(err, upstream.ErrNotFound) {
-			continue
+	zones := s.Zones(c)
+	found := make([]upstream.Record, len(zones))
+	errs := make([]error, len(zones))
+	var wg sync.WaitGroup
+	for i, zone := range zones {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			found[i], errs[i] = s.provider.Record(ctx, zone, id)
+		}()
+	}
+	wg.Wait()
+	// Ids are unique in the account: one zone's answer is enough, and a
+	// failure elsewhere only matters when no zone had the record.
+	var failure error
+	for i := range zones {
+		switch {
+		case errs[i] == nil:
+			if rec, ok := managed(found[i]); ok && s.check(c, op, setOf(rec)) == nil {
+				return rec, nil
+			}
+			return Record{}, notFoundf("record %d does not exist", id)
+		case !errors.Is(errs[i], upstream.ErrNotFound) && failure == nil:
+			failure = errs[i]
 		}
-		if err != nil {
-			return Record{}, err
-		}
-		if rec, ok := managed(r); ok && s.check(c, read, setOf(rec)) == nil {
-			return rec, nil
-		}
-		break
+	}
+	if failure != nil {
+		return Record{}, failure
 	}
 	return Record{}, notFoundf("record %d does not exist", id)
 }
@@ -291,29 +315,31 @@ func (s *Service) Create(ctx context.Context, c Caller, in NewRecord) (Record, e
 	return s.result(applied.Created)
 }
 
-// Update points the record with that id at a new target.
+// Update points the record with that id at a new target. The record is
+// read again under the name's lock, so "unchanged" is decided on what
+// DNSimple holds, not on what it held before a concurrent change.
 func (s *Service) Update(ctx context.Context, c Caller, id int64, rawTarget string) (Record, Action, error) {
-	rec, err := s.Get(ctx, c, id)
+	rec, err := s.byID(ctx, c, id, write)
 	if err != nil {
 		return Record{}, "", err
 	}
-	set := setOf(rec)
 	target, err := ParseTarget(rec.Type, rawTarget)
 	if err != nil {
 		return Record{}, "", err
 	}
-	if err := s.check(c, write, set); err != nil {
-		return Record{}, "", err
-	}
-	if rec.Target == target {
-		return rec, Unchanged, nil
-	}
-	unlock, err := s.locks.lock(ctx, set.zone+" "+set.name)
+	unlock, err := s.locks.lock(ctx, rec.Zone+" "+rec.Name)
 	if err != nil {
 		return Record{}, "", err
 	}
 	defer unlock()
-	applied, err := s.provider.Apply(ctx, set.zone, upstream.Change{
+	current, err := s.provider.Record(ctx, rec.Zone, id)
+	if err != nil {
+		return Record{}, "", err
+	}
+	if now, ok := managed(current); ok && now.Target == target {
+		return now, Unchanged, nil
+	}
+	applied, err := s.provider.Apply(ctx, rec.Zone, upstream.Change{
 		Updates: []upstream.Update{{ID: id, Content: target}},
 	})
 	if err != nil {
@@ -325,20 +351,16 @@ func (s *Service) Update(ctx context.Context, c Caller, id int64, rawTarget stri
 
 // Delete removes the record with that id and returns it as it was.
 func (s *Service) Delete(ctx context.Context, c Caller, id int64) (Record, error) {
-	rec, err := s.Get(ctx, c, id)
+	rec, err := s.byID(ctx, c, id, write)
 	if err != nil {
 		return Record{}, err
 	}
-	set := setOf(rec)
-	if err := s.check(c, write, set); err != nil {
-		return Record{}, err
-	}
-	unlock, err := s.locks.lock(ctx, set.zone+" "+set.name)
+	unlock, err := s.locks.lock(ctx, rec.Zone+" "+rec.Name)
 	if err != nil {
 		return Record{}, err
 	}
 	defer unlock()
-	if _, err := s.provider.Apply(ctx, set.zone, upstream.Change{Deletes: []int64{id}}); err != nil {
+	if _, err := s.provider.Apply(ctx, rec.Zone, upstream.Change{Deletes: []int64{id}}); err != nil {
 		return Record{}, err
 	}
 	return rec, nil
@@ -460,16 +482,13 @@ func (s *Service) find(ctx context.Context, set recordSet) ([]Record, error) {
 	return out, nil
 }
 
-// result unpacks the one record a change produced.
+// result unpacks the one record a change produced (the provider answers
+// with exactly as many records as the change asked for).
 func (s *Service) result(rs []upstream.Record) (Record, error) {
-	if len(rs) != 1 {
-		return Record{}, &upstream.Error{Kind: upstream.ErrUnavailable, Op: "read the change's result",
-			Message: fmt.Sprintf("expected one record, got %d", len(rs))}
+	if len(rs) == 1 {
+		if rec, ok := managed(rs[0]); ok {
+			return rec, nil
+		}
 	}
-	rec, ok := managed(rs[0])
-	if !ok {
-		return Record{}, &upstream.Error{Kind: upstream.ErrUnavailable, Op: "read the change's result",
-			Message: "the provider returned a record of another kind"}
-	}
-	return rec, nil
+	return Record{}, fmt.Errorf("records: the provider answered a one-record change with %d records", len(rs))
 }

@@ -30,7 +30,7 @@ func ParseType(s string) (Type, error) {
 	case A, AAAA, CNAME, TXT:
 		return t, nil
 	}
-	return "", invalidf("record type %q is not supported; use A, AAAA, CNAME or TXT", s)
+	return "", invalidf("record type %s is not supported; use A, AAAA, CNAME or TXT", shown(s))
 }
 
 // ParseTarget checks what a record of type t points to and returns it in
@@ -48,7 +48,7 @@ func ParseTarget(t Type, s string) (string, error) {
 	case TXT:
 		return parseText(s)
 	}
-	return "", invalidf("record type %q is not supported", t)
+	return "", invalidf("record type %s is not supported", shown(string(t)))
 }
 
 // canonicalTarget puts content read from upstream into the form ParseTarget
@@ -64,7 +64,7 @@ func canonicalTarget(t Type, content string) string {
 func parseIPv4(s string) (string, error) {
 	addr, err := netip.ParseAddr(s)
 	if err != nil || !addr.Is4() {
-		return "", invalidf("%q is not an IPv4 address in dotted-quad form, like 203.0.113.7", s)
+		return "", invalidf("%s is not an IPv4 address in dotted-quad form, like 203.0.113.7", shown(s))
 	}
 	switch {
 	case addr.IsUnspecified():
@@ -80,7 +80,7 @@ func parseIPv4(s string) (string, error) {
 func parseIPv6(s string) (string, error) {
 	addr, err := netip.ParseAddr(s)
 	if err != nil || !addr.Is6() || addr.Zone() != "" {
-		return "", invalidf("%q is not an IPv6 address, like 2001:db8::7", s)
+		return "", invalidf("%s is not an IPv6 address, like 2001:db8::7", shown(s))
 	}
 	switch {
 	case addr.Is4In6():
@@ -98,7 +98,7 @@ func parseIPv6(s string) (string, error) {
 func parseHostTarget(s string) (string, error) {
 	host := normaliseName(s)
 	fail := func(why string) (string, error) {
-		return "", invalidf("%q is not a host name for a CNAME: %s", s, why)
+		return "", invalidf("%s is not a host name for a CNAME: %s", shown(s), why)
 	}
 	if host == "" {
 		return fail("it is empty")

@@ -89,7 +89,7 @@ func (d *DNSimple) AccountID() string { return d.account }
 func (d *DNSimple) whoami(ctx context.Context) (string, error) {
 	const op = "discover the account id with whoami"
 	var resp *dnsimple.WhoamiResponse
-	err := d.call(ctx, op, ErrNotFound, func(ctx context.Context) (err error) {
+	err := d.call(ctx, op, whoamiCall, func(ctx context.Context) (err error) {
 		resp, err = d.client.Identity.Whoami(ctx)
 		return err
 	})
@@ -126,17 +126,22 @@ func (d *DNSimple) list(ctx context.Context, op, zone string, opts dnsimple.Zone
 		}
 		opts.Page = dnsimple.Int(page)
 		var resp *dnsimple.ZoneRecordsResponse
-		err := d.call(ctx, op, ErrZoneMissing, func(ctx context.Context) (err error) {
+		err := d.call(ctx, op, listCall, func(ctx context.Context) (err error) {
 			resp, err = d.client.Zones.ListRecords(ctx, d.account, zone, &opts)
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
+		if resp.Data == nil || resp.Pagination == nil {
+			// A listing always has both, even when empty; taking a
+			// malformed answer for "no records" would create duplicates.
+			return nil, &Error{Kind: ErrUnavailable, Op: op, Message: "the answer had no data or no pagination"}
+		}
 		for _, r := range resp.Data {
 			all = append(all, fromDNSimple(zone, r))
 		}
-		if resp.Pagination == nil || page >= resp.Pagination.TotalPages {
+		if page >= resp.Pagination.TotalPages {
 			return all, nil
 		}
 	}
@@ -146,7 +151,7 @@ func (d *DNSimple) list(ctx context.Context, op, zone string, opts dnsimple.Zone
 func (d *DNSimple) Record(ctx context.Context, zone string, id int64) (Record, error) {
 	op := fmt.Sprintf("get record %d of %s", id, zone)
 	var resp *dnsimple.ZoneRecordResponse
-	err := d.call(ctx, op, ErrNotFound, func(ctx context.Context) (err error) {
+	err := d.call(ctx, op, getCall, func(ctx context.Context) (err error) {
 		resp, err = d.client.Zones.GetRecord(ctx, d.account, zone, id)
 		return err
 	})
@@ -188,7 +193,7 @@ func (d *DNSimple) batch(ctx context.Context, zone string, change Change) (Appli
 		req.Deletes = append(req.Deletes, dnsimple.ZoneRecordDeleteRequest{ID: id})
 	}
 	var resp *dnsimple.BatchChangeZoneRecordsResponse
-	err := d.call(ctx, op, ErrZoneMissing, func(ctx context.Context) (err error) {
+	err := d.call(ctx, op, zoneWrite, func(ctx context.Context) (err error) {
 		resp, err = d.client.Zones.BatchChangeZoneRecords(ctx, d.account, zone, req)
 		return err
 	})
@@ -199,8 +204,8 @@ func (d *DNSimple) batch(ctx context.Context, zone string, change Change) (Appli
 	if err != nil {
 		return Applied{}, err
 	}
-	if resp.Data == nil {
-		return Applied{}, &Error{Kind: ErrUnavailable, Op: op, Message: "the answer had no data"}
+	if resp.Data == nil || len(resp.Data.Creates) != len(change.Creates) || len(resp.Data.Updates) != len(change.Updates) {
+		return Applied{}, &Error{Kind: ErrUnavailable, Op: op, Message: "the answer does not match the change"}
 	}
 	var applied Applied
 	for _, r := range resp.Data.Creates {
@@ -217,7 +222,7 @@ func (d *DNSimple) applyEach(ctx context.Context, zone string, change Change) (A
 	for _, u := range change.Updates {
 		op := fmt.Sprintf("update record %d of %s", u.ID, zone)
 		var resp *dnsimple.ZoneRecordResponse
-		err := d.call(ctx, op, ErrNotFound, func(ctx context.Context) (err error) {
+		err := d.call(ctx, op, recordWrite, func(ctx context.Context) (err error) {
 			resp, err = d.client.Zones.UpdateRecord(ctx, d.account, zone, u.ID, dnsimple.ZoneRecordAttributes{Content: u.Content})
 			return err
 		})
@@ -233,7 +238,7 @@ func (d *DNSimple) applyEach(ctx context.Context, zone string, change Change) (A
 	for _, c := range change.Creates {
 		op := fmt.Sprintf("create a %s record %q in %s", c.Type, c.Name, zone)
 		var resp *dnsimple.ZoneRecordResponse
-		err := d.call(ctx, op, ErrZoneMissing, func(ctx context.Context) (err error) {
+		err := d.call(ctx, op, zoneWrite, func(ctx context.Context) (err error) {
 			resp, err = d.client.Zones.CreateRecord(ctx, d.account, zone, toAttributes(c))
 			return err
 		})
@@ -248,7 +253,7 @@ func (d *DNSimple) applyEach(ctx context.Context, zone string, change Change) (A
 	}
 	for _, id := range change.Deletes {
 		op := fmt.Sprintf("delete record %d of %s", id, zone)
-		err := d.call(ctx, op, ErrNotFound, func(ctx context.Context) error {
+		err := d.call(ctx, op, recordWrite, func(ctx context.Context) error {
 			_, err := d.client.Zones.DeleteRecord(ctx, d.account, zone, id)
 			return err
 		})
@@ -286,10 +291,38 @@ func fromDNSimple(zone string, r dnsimple.ZoneRecord) Record {
 	}
 }
 
+// callKind says what a failed answer means for one kind of call.
+type callKind int
+
+const (
+	whoamiCall  callKind = iota // nothing is refusable or missing
+	listCall                    // 404: the zone is missing
+	getCall                     // 404: no such record
+	zoneWrite                   // create, batch: 404 the zone is missing; 400 refused
+	recordWrite                 // update, delete: 404 no such record; 400 refused
+)
+
+// notFound is the kind of a 404.
+func (k callKind) notFound() error {
+	switch k {
+	case listCall, zoneWrite:
+		return ErrZoneMissing
+	case getCall, recordWrite:
+		return ErrNotFound
+	}
+	return ErrUnavailable
+}
+
+// refusable reports whether a 400, 409 or 422 means DNSimple refused a
+// change; for a read it only means something went wrong.
+func (k callKind) refusable() bool { return k == zoneWrite || k == recordWrite }
+
+// maxMessageLength caps how much of DNSimple's explanation is passed on.
+const maxMessageLength = 300
+
 // call runs one request with the deadline and turns whatever went wrong
-// into an *Error of the right kind. notFound is the kind a 404 means for
-// this call.
-func (d *DNSimple) call(ctx context.Context, op string, notFound error, fn func(context.Context) error) error {
+// into an *Error of the right kind.
+func (d *DNSimple) call(ctx context.Context, op string, kind callKind, fn func(context.Context) error) error {
 	callCtx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	var seen answer
@@ -311,12 +344,12 @@ func (d *DNSimple) call(ctx context.Context, op string, notFound error, fn func(
 	case seen.status == http.StatusUnauthorized || seen.status == http.StatusForbidden:
 		e.Kind = ErrAccountToken
 	case seen.status == http.StatusNotFound:
-		e.Kind = notFound
+		e.Kind = kind.notFound()
 	case seen.status == http.StatusTooManyRequests:
 		e.Kind = ErrRateLimited
 		e.Reset = seen.reset
-	case seen.status == http.StatusBadRequest || seen.status == http.StatusConflict ||
-		seen.status == http.StatusUnprocessableEntity:
+	case kind.refusable() && (seen.status == http.StatusBadRequest || seen.status == http.StatusConflict ||
+		seen.status == http.StatusUnprocessableEntity):
 		e.Kind = ErrRefused
 	default: // 5xx, other statuses, garbage, a connection that failed
 		e.Kind = ErrUnavailable
@@ -334,6 +367,9 @@ func describe(apiErr *dnsimple.ErrorResponse) string {
 	sort.Strings(fields)
 	for _, field := range fields {
 		msg += fmt.Sprintf("; %s %s", field, strings.Join(apiErr.AttributeErrors[field], ", "))
+	}
+	if len(msg) > maxMessageLength {
+		msg = msg[:maxMessageLength] + "..."
 	}
 	return msg
 }

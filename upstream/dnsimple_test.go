@@ -1206,7 +1206,9 @@ func TestRetryAfter(t *testing.T) {
 		{"in 1.001s", now.Add(time.Second + time.Millisecond), 2 * time.Second},
 		{"in 1.5s", now.Add(1500 * time.Millisecond), 2 * time.Second},
 		{"in 59.2s", now.Add(59200 * time.Millisecond), time.Minute},
-		{"in an hour and a bit", now.Add(time.Hour + time.Nanosecond), time.Hour + time.Second},
+		{"in an hour and a bit: capped", now.Add(time.Hour + time.Nanosecond), time.Hour},
+		{"far future: capped", now.Add(1000 * time.Hour), time.Hour},
+		{"in 59m59.5s", now.Add(time.Hour - 500*time.Millisecond), time.Hour},
 		// A whole number of seconds is already whole: rounding up keeps it.
 		{"in exactly 1s", now.Add(time.Second), time.Second},
 		{"in exactly 2s", now.Add(2 * time.Second), 2 * time.Second},

@@ -62,18 +62,25 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Kind }
 
 // defaultRetryAfter is the wait suggested when a rate-limited answer did not
-// say when its window reopens.
-const defaultRetryAfter = time.Minute
+// say when its window reopens; maxRetryAfter bounds what an answer may ask
+// for (DNSimple's windows are an hour long).
+const (
+	defaultRetryAfter = time.Minute
+	maxRetryAfter     = time.Hour
+)
 
 // RetryAfter says how long to wait before the provider will answer again,
-// in whole seconds and never less than one.
+// in whole seconds, from one second to an hour.
 func (e *Error) RetryAfter(now time.Time) time.Duration {
 	if e.Reset.IsZero() {
 		return defaultRetryAfter
 	}
 	wait := e.Reset.Sub(now)
-	if wait < time.Second {
+	switch {
+	case wait < time.Second:
 		return time.Second
+	case wait > maxRetryAfter:
+		return maxRetryAfter
 	}
 	return (wait + time.Second - 1).Truncate(time.Second)
 }

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -22,7 +21,7 @@ import (
 	"github.com/dns-api/dns-api/upstream/emulator"
 )
 
-// devZones, devUser and devBlacklist shape the local demo.
+// The local demo's user and blacklist; devZones are its zones.
 const (
 	devUser      = "dev"
 	devBlacklist = "www"
@@ -40,11 +39,10 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	port := 8000
 	if p := os.Getenv("PORT"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("PORT: %q is not a port number from 1 to 65535", p)
+		var err error
+		if port, err = config.ParsePort(p); err != nil {
+			return fmt.Errorf("PORT: %w", err)
 		}
-		port = n
 	}
 	secret, err := randomHex(32)
 	if err != nil {
