@@ -1,13 +1,18 @@
-// Package auth turns the bearer tokens dns-api hands out into identities:
-// it signs tokens for the token generator and verifies them on every
-// request, accepting HS256 only. It knows nothing of HTTP, so the rules
-// for what a token is live here and nowhere else.
+// Package auth turns the bearer tokens dns-api hands out into identities
+// with permissions: it signs tokens for the token generator and verifies
+// them on every request, accepting HS256 only (and, when asked, the tokens
+// of python-dns-api). It knows nothing of HTTP, so what a token is and
+// what its claims mean is decided here and nowhere else.
 package auth
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -25,11 +30,18 @@ const maxTokenLength = 8 << 10
 // algorithm is the one signing algorithm issued and accepted.
 const algorithm = "HS256"
 
-// Claims is the payload of a dns-api token. Only Username is required.
+// Claims is what the token generator puts in a token. Only Username is
+// required; every scoped claim left empty means "no restriction".
 type Claims struct {
 	Username string `json:"username"`
 	// Name is a label for the token, shown by /whoami.
 	Name string `json:"name,omitempty"`
+	// Scope is space-separated: dns:read, dns:write.
+	Scope      string   `json:"scope,omitempty"`
+	Domains    []string `json:"domains,omitempty"`
+	Subdomains []string `json:"subdomains,omitempty"`
+	Types      []string `json:"types,omitempty"`
+	CIDRs      []string `json:"cidrs,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -40,12 +52,15 @@ type Identity struct {
 	Name      string
 	IssuedAt  time.Time // zero if the token has none
 	ExpiresAt time.Time // zero if the token never expires
-	Access    records.Access
+	// Legacy marks a token minted by python-dns-api.
+	Legacy bool
+	Access records.Access
 }
 
-// Caller is the identity as the records package's permission check sees it.
-func (id Identity) Caller() records.Caller {
-	return records.Caller{User: id.User, Access: id.Access}
+// Caller is the identity, used from addr, as the records package's
+// permission check sees it.
+func (id Identity) Caller(addr netip.Addr) records.Caller {
+	return records.Caller{User: id.User, TokenID: id.TokenID, Addr: addr, Access: id.Access}
 }
 
 // ErrUnauthenticated is the kind of every verification failure.
@@ -65,29 +80,47 @@ func refuse(format string, args ...any) error {
 	return &Error{Reason: fmt.Sprintf(format, args...)}
 }
 
-// Verifier checks tokens against the signing key and the user list.
+// Options configure a Verifier.
+type Options struct {
+	// Key is SECRET_KEY.
+	Key []byte
+	// Users are the users who may hold tokens (VALID_USERS).
+	Users []string
+	// Revoked are token ids (jti) refused whatever else they say.
+	Revoked []string
+	// Zones are the managed zones; a token's domains must be among them.
+	Zones []string
+	// AcceptLegacy also accepts python-dns-api's tokens.
+	AcceptLegacy bool
+	// Now is the clock for exp and nbf (nil means time.Now).
+	Now func() time.Time
+}
+
+// Verifier checks tokens against the signing key, the users, the revoked
+// ids and the managed zones.
 type Verifier struct {
-	key    []byte
-	users  []string
+	opts   Options
 	parser *jwt.Parser
 }
 
-// NewVerifier builds a Verifier. now is the clock for exp and nbf (nil
-// means time.Now).
-func NewVerifier(key []byte, users []string, now func() time.Time) (*Verifier, error) {
-	if len(key) < MinKeyLength {
+// NewVerifier builds a Verifier.
+func NewVerifier(opts Options) (*Verifier, error) {
+	if len(opts.Key) < MinKeyLength {
 		return nil, fmt.Errorf("auth: the signing key must be at least %d bytes", MinKeyLength)
 	}
-	if len(users) == 0 {
+	if len(opts.Users) == 0 {
 		return nil, errors.New("auth: at least one valid user is required")
 	}
-	if now == nil {
-		now = time.Now
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
+	opts.Key = slices.Clone(opts.Key)
+	opts.Users = slices.Clone(opts.Users)
+	opts.Revoked = slices.Clone(opts.Revoked)
+	opts.Zones = slices.Clone(opts.Zones)
 	return &Verifier{
-		key:    slices.Clone(key),
-		users:  slices.Clone(users),
-		parser: jwt.NewParser(jwt.WithValidMethods([]string{algorithm}), jwt.WithTimeFunc(now)),
+		opts:   opts,
+		parser: jwt.NewParser(jwt.WithValidMethods([]string{algorithm}), jwt.WithTimeFunc(opts.Now)),
 	}, nil
 }
 
@@ -100,12 +133,25 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 	if len(token) > maxTokenLength {
 		return Identity{}, refuse("the token is longer than %d bytes", maxTokenLength)
 	}
-	var claims Claims
-	_, err := v.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+	header, payload, err := peek(token)
+	if err != nil {
+		return Identity{}, err
+	}
+	if isLegacy(header, payload) {
+		return v.verifyLegacy(token, header, payload)
+	}
+	for _, claim := range []string{"exp", "nbf", "iat"} {
+		if raw, ok := payload[claim]; ok && !isNumber(raw) {
+			return Identity{}, refuse("the token's %s claim must be a number of seconds", claim)
+		}
+	}
+
+	var claims received
+	_, err = v.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		if _, ok := t.Method.(*jwt.SigningMethodHMAC); !ok {
 			return nil, errors.New("not an HMAC token")
 		}
-		return v.key, nil
+		return v.opts.Key, nil
 	})
 	switch {
 	case err == nil:
@@ -118,20 +164,61 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 	default:
 		return Identity{}, refuse("the token is malformed")
 	}
-	if claims.Username == "" {
-		return Identity{}, refuse("the token has no username")
+
+	user, err := v.user(claims.Username)
+	if err != nil {
+		return Identity{}, err
 	}
-	if !slices.Contains(v.users, claims.Username) {
-		return Identity{}, refuse("user %q is not allowed to use this service", claims.Username)
+	var name string
+	if claims.Name != nil {
+		if err := strictString(claims.Name, &name); err != nil {
+			return Identity{}, refuse("the token's name claim must be a string")
+		}
+	}
+	if claims.ID != "" && slices.Contains(v.opts.Revoked, claims.ID) {
+		return Identity{}, refuse("the token has been revoked")
+	}
+	access, err := claims.accessOf(v.opts.Zones)
+	if err != nil {
+		return Identity{}, err
 	}
 	return Identity{
-		User:      claims.Username,
+		User:      user,
 		TokenID:   claims.ID,
-		Name:      claims.Name,
+		Name:      name,
 		IssuedAt:  timeOf(claims.IssuedAt),
 		ExpiresAt: timeOf(claims.ExpiresAt),
-		Access:    records.FullAccess(),
+		Access:    access,
 	}, nil
+}
+
+// user checks the username claim: a non-empty string listed in
+// VALID_USERS (so removing a user revokes all of their tokens).
+func (v *Verifier) user(raw json.RawMessage) (string, error) {
+	var user string
+	if raw == nil || strictString(raw, &user) != nil || user == "" {
+		return "", refuse("the token has no username")
+	}
+	if !slices.Contains(v.opts.Users, user) {
+		return "", refuse("user %q is not allowed to use this service", user)
+	}
+	return user, nil
+}
+
+// peek decodes a compact JWS's header and payload as JSON objects, before
+// anything is trusted, to tell the token's kind.
+func peek(token string) (header, payload map[string]json.RawMessage, err error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, nil, refuse("the token is malformed")
+	}
+	for i, into := range []*map[string]json.RawMessage{&header, &payload} {
+		raw, err := base64.RawURLEncoding.DecodeString(parts[i])
+		if err != nil || json.Unmarshal(raw, into) != nil || *into == nil {
+			return nil, nil, refuse("the token is malformed")
+		}
+	}
+	return header, payload, nil
 }
 
 func timeOf(d *jwt.NumericDate) time.Time {

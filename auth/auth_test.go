@@ -20,6 +20,8 @@ var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 const testKey = "0123456789abcdef0123456789abcdef-test-key"
 
+var testZones = []string{"example.com", "example.org"}
+
 // handMade builds a compact JWS exactly as the spec says, independently of
 // the library under test: base64url(header) "." base64url(payload) "."
 // base64url(HMAC(key, signing input)).
@@ -36,7 +38,8 @@ func handMade(header, payload, key string, h func() hash.Hash) string {
 
 func newTestVerifier(t *testing.T) *Verifier {
 	t.Helper()
-	v, err := NewVerifier([]byte(testKey), []string{"alice", "bob"}, func() time.Time { return testNow })
+	v, err := NewVerifier(Options{Key: []byte(testKey), Users: []string{"alice", "bob"}, Zones: testZones,
+		Revoked: []string{"gone"}, Now: func() time.Time { return testNow }})
 	require.NoError(t, err)
 	return v
 }
@@ -57,7 +60,8 @@ func TestVerify(t *testing.T) {
 		user  string // "" means refused
 	}{
 		{"hand-made HS256", valid, "alice"},
-		{"no typ header", handMade(`{"alg":"HS256"}`, `{"username":"bob"}`, testKey, sha256.New), "bob"},
+		{"no typ header", handMade(`{"alg":"HS256"}`, `{"username":"bob","iat":`+num(past)+`}`, testKey, sha256.New), "bob"},
+		{"python-dns-api shape, legacy off", handMade(`{"alg":"HS256"}`, `{"username":"bob"}`, testKey, sha256.New), ""},
 		{"exp in the future", handMade(hs256, `{"username":"alice","exp":`+num(future)+`}`, testKey, sha256.New), "alice"},
 		{"nbf in the past", handMade(hs256, `{"username":"alice","nbf":`+num(past)+`}`, testKey, sha256.New), "alice"},
 		{"extra claims ignored", handMade(hs256, `{"username":"alice","name":"ci","jti":"t1","iat":`+num(past)+`}`, testKey, sha256.New), "alice"},
@@ -122,7 +126,9 @@ func TestVerifyReasons(t *testing.T) {
 		handMade(hs256, `{"username":"alice","exp":1}`, testKey, sha256.New):                       "expired",
 		handMade(hs256, `{"username":"alice","nbf":9999999999}`, testKey, sha256.New):              "not valid yet",
 		handMade(hs256, `{"username":"alice"}`, "another-key-another-key-another-key", sha256.New): "signature",
-		handMade(`{"alg":"HS512"}`, `{"username":"alice"}`, testKey, sha512.New):                   "signature",
+		handMade(`{"alg":"HS512","typ":"JWT"}`, `{"username":"alice"}`, testKey, sha512.New):       "signature",
+		handMade(`{"alg":"HS512"}`, `{"username":"alice"}`, testKey, sha512.New):                   "ACCEPT_LEGACY_TOKENS",
+		handMade(hs256, `{"username":"alice","jti":"gone"}`, testKey, sha256.New):                  "revoked",
 		handMade(hs256, `{"username":"carol"}`, testKey, sha256.New):                               "not allowed",
 		"x.y": "malformed",
 	}
@@ -162,9 +168,9 @@ func TestSignRoundTrip(t *testing.T) {
 
 func TestNewVerifierRefusesWeakSetup(t *testing.T) {
 	t.Parallel()
-	_, err := NewVerifier([]byte("too-short"), []string{"alice"}, nil)
+	_, err := NewVerifier(Options{Key: []byte("too-short"), Users: []string{"alice"}})
 	assert.Error(t, err)
-	_, err = NewVerifier([]byte(testKey), nil, nil)
+	_, err = NewVerifier(Options{Key: []byte(testKey)})
 	assert.Error(t, err)
 }
 
@@ -175,7 +181,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add(handMade(hs256, `{"username":"alice","exp":"x"}`, testKey, sha256.New))
 	f.Add("a.b.c")
 	f.Fuzz(func(t *testing.T, token string) {
-		v, err := NewVerifier([]byte(testKey), []string{"alice"}, func() time.Time { return testNow })
+		v, err := NewVerifier(Options{Key: []byte(testKey), Users: []string{"alice"}, Zones: testZones, Now: func() time.Time { return testNow }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -205,7 +211,7 @@ func FuzzVerify(f *testing.F) {
 }
 
 func BenchmarkVerify(b *testing.B) {
-	v, err := NewVerifier([]byte(testKey), []string{"alice"}, nil)
+	v, err := NewVerifier(Options{Key: []byte(testKey), Users: []string{"alice"}, Zones: testZones})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -32,6 +32,7 @@ type whoamiJSON struct {
 	Username    string          `json:"username"`
 	Token       tokenJSON       `json:"token"`
 	Permissions permissionsJSON `json:"permissions"`
+	Client      string          `json:"client"`
 }
 
 type tokenJSON struct {
@@ -39,12 +40,19 @@ type tokenJSON struct {
 	Name      string     `json:"name,omitempty"`
 	IssuedAt  *time.Time `json:"issued_at,omitempty"`
 	ExpiresAt *time.Time `json:"expires_at"` // null: never expires
+	// Legacy marks a token minted by python-dns-api.
+	Legacy bool `json:"legacy"`
 }
 
+// permissionsJSON is the token's effective permissions; every list is
+// explicit ("*" is any name, 0.0.0.0/0 and ::/0 anywhere).
 type permissionsJSON struct {
-	Scope   []string `json:"scope"`
-	Domains []string `json:"domains"`
-	Types   []string `json:"types"`
+	Scope       []string `json:"scope"`
+	Domains     []string `json:"domains"`
+	Subdomains  []string `json:"subdomains"`
+	Types       []string `json:"types"`
+	CIDRs       []string `json:"cidrs"`
+	Blacklisted []string `json:"blacklisted_subdomains"`
 }
 
 func handleWhoami(svc *records.Service) echo.HandlerFunc {
@@ -53,17 +61,10 @@ func handleWhoami(svc *records.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		caller := id.Caller()
-		var scope []string
-		if caller.Access.Read {
-			scope = append(scope, "dns:read")
-		}
-		if caller.Access.Write {
-			scope = append(scope, "dns:write")
-		}
-		var types []string
-		for _, t := range records.SupportedTypes() {
-			types = append(types, string(t))
+		caller := id.Caller(clientAddr(c))
+		p, err := svc.Effective(c.Request().Context(), caller)
+		if err != nil {
+			return err
 		}
 		return respond(c, http.StatusOK, whoamiJSON{
 			ID:       id.User,
@@ -74,8 +75,13 @@ func handleWhoami(svc *records.Service) echo.HandlerFunc {
 				Name:      id.Name,
 				IssuedAt:  timePtr(id.IssuedAt),
 				ExpiresAt: timePtr(id.ExpiresAt),
+				Legacy:    id.Legacy,
 			},
-			Permissions: permissionsJSON{Scope: scope, Domains: svc.Zones(caller), Types: types},
+			Permissions: permissionsJSON{
+				Scope: p.Scope, Domains: p.Domains, Subdomains: p.Subdomains,
+				Types: p.Types, CIDRs: p.Networks, Blacklisted: p.Blacklist,
+			},
+			Client: caller.Addr.String(),
 		})
 	}
 }
@@ -99,8 +105,12 @@ func handleDomains(svc *records.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		zones, err := svc.Domains(c.Request().Context(), caller)
+		if err != nil {
+			return err
+		}
 		out := []resourceJSON{}
-		for _, zone := range svc.Zones(caller) {
+		for _, zone := range zones {
 			out = append(out, resourceJSON{ID: zone, Type: "domain"})
 		}
 		for _, p := range svc.Blacklist() {

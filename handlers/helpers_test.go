@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -45,8 +46,11 @@ type stack struct {
 }
 
 type stackOptions struct {
-	blacklist []string
-	timeout   time.Duration
+	blacklist      []string
+	timeout        time.Duration
+	revoked        []string
+	acceptLegacy   bool
+	trustedProxies []netip.Prefix
 }
 
 func newStack(t testing.TB, opts stackOptions) *stack {
@@ -79,17 +83,22 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	emu.ResetRequests() // forget the whoami of the account id discovery
 	blacklist, err := records.ParsePatterns(opts.blacklist)
 	require.NoError(t, err)
+	logger := slog.New(slog.NewJSONHandler(s.logs, nil))
 	svc, err := records.NewService(provider, records.Options{
-		Zones: []string{"example.com", "example.org"}, Blacklist: blacklist, TTL: 60,
+		Zones: []string{"example.com", "example.org"}, Blacklist: blacklist, TTL: 60, Audit: logger,
 	})
 	require.NoError(t, err)
-	verifier, err := auth.NewVerifier([]byte(testSecret), []string{"alice", "bob"}, nil)
+	verifier, err := auth.NewVerifier(auth.Options{
+		Key: []byte(testSecret), Users: []string{"alice", "bob"}, Zones: []string{"example.com", "example.org"},
+		Revoked: opts.revoked, AcceptLegacy: opts.acceptLegacy,
+	})
 	require.NoError(t, err)
 	handler, err := handlers.NewServer(handlers.Deps{
 		Records:        svc,
 		Verifier:       verifier,
-		Logger:         slog.New(slog.NewJSONHandler(s.logs, nil)),
+		Logger:         logger,
 		RequestTimeout: 3 * timeout,
+		TrustedProxies: opts.trustedProxies,
 	})
 	require.NoError(t, err)
 	s.api = httptest.NewServer(handler)

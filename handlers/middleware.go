@@ -74,21 +74,36 @@ const identityKey = "dns-api.identity"
 
 // requireToken authenticates a request by its bearer token and fails
 // closed: anything but exactly one well-formed Bearer header is refused.
-func requireToken(verifier *auth.Verifier) echo.MiddlewareFunc {
+// A refusal is written to the audit log (what the token is for is decided
+// later, by the records package, which audits its own refusals).
+func requireToken(verifier *auth.Verifier, audit *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			token, err := bearerToken(c.Request())
-			if err != nil {
-				return err
+			if err == nil {
+				var id auth.Identity
+				if id, err = verifier.Verify(token); err == nil {
+					c.Set(identityKey, id)
+					return next(c)
+				}
 			}
-			id, err := verifier.Verify(token)
-			if err != nil {
-				return err
-			}
-			c.Set(identityKey, id)
-			return next(c)
+			audit.LogAttrs(c.Request().Context(), slog.LevelInfo, "audit",
+				slog.String("client", clientAddr(c).String()),
+				slog.String("action", "authenticate"),
+				slog.String("record", c.Request().Method+" "+c.Request().URL.Path),
+				slog.String("outcome", "refused"),
+				slog.String("reason", err.Error()))
+			return err
 		}
 	}
+}
+
+// clientAddr is the client's address as the IP extractor found it (see
+// clientIP); an unreadable one is the invalid Addr, which matches no
+// network.
+func clientAddr(c echo.Context) netip.Addr {
+	addr, _ := netip.ParseAddr(c.RealIP())
+	return addr.Unmap()
 }
 
 // bearerToken extracts the token of an "Authorization: Bearer TOKEN"
@@ -134,7 +149,7 @@ func caller(c echo.Context) (records.Caller, error) {
 	if err != nil {
 		return records.Caller{}, err
 	}
-	return id.Caller(), nil
+	return id.Caller(clientAddr(c)), nil
 }
 
 // bindJSON decodes a JSON request body into v strictly: the media type must

@@ -1,18 +1,39 @@
 package records
 
+import (
+	"net/netip"
+	"slices"
+)
+
 // Caller is who asks for an operation, as the permission check sees them.
 type Caller struct {
-	// User is the token's user name, for messages and audit.
+	// User is the token's user name, for messages and the audit log.
 	User string
+	// TokenID is the token's jti, if it has one, for the audit log.
+	TokenID string
+	// Addr is the client's address (see the HTTP layer for how it is
+	// found behind proxies); an invalid Addr never matches a network.
+	Addr netip.Addr
 	// Access is what the caller's token allows.
 	Access Access
 }
 
-// Access is what a token allows. The zero value allows nothing, so a
-// forgotten field fails closed.
+// Access is what a token allows, on top of what the service allows anyone
+// (managed zones, supported types, names not blacklisted). A nil list means
+// no restriction of that kind; the zero value allows no operation at all,
+// so a forgotten field fails closed.
 type Access struct {
-	Read  bool // may see records
-	Write bool // may change records
+	Read  bool // may see records (dns:read)
+	Write bool // may change records (dns:write)
+	// Zones limits the managed zones the token reaches.
+	Zones []string
+	// Names limits the names, matched against a name's owner (api covers
+	// _acme-challenge.api); an exact entry also matches that name itself.
+	Names Patterns
+	// Types limits the record types.
+	Types []Type
+	// Networks limits where the token may be used from.
+	Networks []netip.Prefix
 }
 
 // FullAccess allows everything the service itself allows.
@@ -33,26 +54,69 @@ func (op operation) String() string {
 	return "read"
 }
 
-// allowsOp checks the kind of operation alone.
-func (a Access) allowsOp(op operation) error {
+// scope is the token scope an operation needs.
+func (op operation) scope() string {
+	if op == write {
+		return "dns:write"
+	}
+	return "dns:read"
+}
+
+// allowsUse checks what does not depend on the record: where the token is
+// used from, and the kind of operation.
+func (c Caller) allowsUse(op operation) error {
+	a := c.Access
+	if a.Networks != nil && !slices.ContainsFunc(a.Networks, func(p netip.Prefix) bool { return p.Contains(c.Addr) }) {
+		return forbiddenf("this token may not be used from %s", addrText(c.Addr))
+	}
 	if op == read && !a.Read || op == write && !a.Write {
-		return forbiddenf("this token may not %s records", op)
+		return forbiddenf("this token may not %s records: that needs %s", op, op.scope())
 	}
 	return nil
 }
 
-// seesZone reports whether the token can see anything in a zone.
-func (a Access) seesZone(string) bool { return a.Read || a.Write }
+// seesZone reports whether the token reaches a zone at all.
+func (a Access) seesZone(zone string) bool {
+	return a.Zones == nil || slices.Contains(a.Zones, zone)
+}
 
-// check is the one permission check: every operation calls it for each
-// record set it reads or changes, before anything is written. It applies
-// the token's access and the blacklist, to the name and to its owner.
+// allowsName reports whether the token's names reach name: through its
+// owner, or by naming it exactly.
+func (a Access) allowsName(name string) bool {
+	if a.Names == nil {
+		return true
+	}
+	return a.Names.Match(Owner(name)) || slices.ContainsFunc(a.Names, func(p Pattern) bool {
+		return !p.glob && p.text == name
+	})
+}
+
+// check is the one permission check: every operation calls it (through
+// authorize, or directly to filter what a listing shows) for each record
+// set it reads or changes, before anything is written. It applies the
+// token's network, scope, zones, types and names, and the blacklist to
+// the name and to its owner.
 func (s *Service) check(c Caller, op operation, set recordSet) error {
-	if err := c.Access.allowsOp(op); err != nil {
+	if err := c.allowsUse(op); err != nil {
 		return err
 	}
-	if s.blacklist.MatchNameOrOwner(set.name) {
+	a := c.Access
+	switch {
+	case !a.seesZone(set.zone):
+		return forbiddenf("this token may not %s records in %s", op, set.zone)
+	case a.Types != nil && !slices.Contains(a.Types, set.typ):
+		return forbiddenf("this token may not %s %s records", op, set.typ)
+	case !a.allowsName(set.name):
+		return forbiddenf("this token may not %s %s.%s", op, set.name, set.zone)
+	case s.blacklist.MatchNameOrOwner(set.name):
 		return forbiddenf("%s.%s is blacklisted: nobody may %s it through this service", set.name, set.zone, op)
 	}
 	return nil
+}
+
+func addrText(a netip.Addr) string {
+	if !a.IsValid() {
+		return "an unknown address"
+	}
+	return a.String()
 }

@@ -196,7 +196,7 @@ func startInProcess(latency time.Duration) (url, token string, stop func(), err 
 		stopEmu()
 		return "", "", nil, err
 	}
-	verifier, err := auth.NewVerifier([]byte(secret), []string{"load"}, nil)
+	verifier, err := auth.NewVerifier(auth.Options{Key: []byte(secret), Users: []string{"load"}, Zones: []string{"example.com"}})
 	if err != nil {
 		stopEmu()
 		return "", "", nil, err

@@ -12,8 +12,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/dns-api/dns-api/auth"
 	"github.com/dns-api/dns-api/config"
 	"github.com/dns-api/dns-api/records"
@@ -100,11 +98,7 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on 127.0.0.1:%d (set PORT to use another port): %w", port, err)
 	}
-	token, err := auth.Sign([]byte(secret), auth.Claims{
-		Username:         devUser,
-		Name:             "dev demo",
-		RegisteredClaims: jwt.RegisteredClaims{IssuedAt: jwt.NewNumericDate(time.Now())},
-	})
+	token, _, err := mint(cfg, auth.Claims{Username: devUser, Name: "dev demo"})
 	if err != nil {
 		return err
 	}

@@ -204,7 +204,7 @@ func claimsOf(t *testing.T, token string) map[string]any {
 
 func TestTokenGenerator(t *testing.T) {
 	setServiceEnv(t, freePort(t))
-	verifier, err := auth.NewVerifier([]byte(testSecret), []string{"alice", "bob"}, nil)
+	verifier, err := auth.NewVerifier(auth.Options{Key: []byte(testSecret), Users: []string{"alice", "bob"}, Zones: []string{"example.com"}})
 	require.NoError(t, err)
 
 	var stdout bytes.Buffer

@@ -72,11 +72,12 @@ func newHandler(cfg config.Config, provider upstream.Provider, logger *slog.Logg
 		Zones:     cfg.Domains,
 		Blacklist: cfg.Blacklist,
 		TTL:       cfg.TTL,
+		Audit:     logger,
 	})
 	if err != nil {
 		return nil, err
 	}
-	verifier, err := auth.NewVerifier([]byte(cfg.SecretKey.Reveal()), cfg.ValidUsers, nil)
+	verifier, err := newVerifier(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -120,4 +121,16 @@ func serveHTTP(ctx context.Context, listener net.Listener, handler http.Handler,
 		return err
 	}
 	return nil
+}
+
+// newVerifier builds the token verifier the configuration describes; the
+// token generator checks what it mints with the same one.
+func newVerifier(cfg config.Config) (*auth.Verifier, error) {
+	return auth.NewVerifier(auth.Options{
+		Key:          []byte(cfg.SecretKey.Reveal()),
+		Users:        cfg.ValidUsers,
+		Revoked:      cfg.RevokedTokens,
+		Zones:        cfg.Domains,
+		AcceptLegacy: cfg.AcceptLegacyTokens,
+	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -16,12 +17,20 @@ import (
 )
 
 // tokenGenerator prints "*** token for USER: TOKEN" for each user in
-// VALID_USERS, as python-dns-api's token-generator did, or for --user.
+// VALID_USERS, as python-dns-api's token-generator did, or for --user;
+// flags narrow what the tokens may do.
 func tokenGenerator(args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("token-generator", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	user := flags.String("user", "", "mint a token for this user only (must be in VALID_USERS)")
+	name := flags.String("name", "", "a label for the token, shown by /whoami")
+	scope := flags.String("scope", "", `permissions, space- or comma-separated: "dns:read", "dns:write" (default: both)`)
+	domains := flags.String("domains", "", "comma-separated zones the token may touch (default: all managed)")
+	subdomains := flags.String("subdomains", "", "comma-separated names or globs the token may touch, like api,*.preview (default: any not blacklisted)")
+	types := flags.String("types", "", "comma-separated record types, like A,AAAA (default: all)")
+	cidrs := flags.String("cidrs", "", "comma-separated client networks the token may be used from, like 203.0.113.0/24 (default: anywhere)")
 	expiresIn := flags.String("expires-in", "", "lifetime of the token, like 90d, 12h or 30m (default: never expires)")
+	asJSON := flags.Bool("json", false, "print a JSON list of {user, token, claims} instead")
 	if err := flags.Parse(args); err != nil {
 		return errUsage
 	}
@@ -40,29 +49,88 @@ func tokenGenerator(args []string, stdout, stderr io.Writer) error {
 		}
 		users = []string{*user}
 	}
-	now := time.Now()
-	var expires *jwt.NumericDate
+	template := auth.Claims{
+		Name:       *name,
+		Scope:      strings.Join(splitList(*scope), " "),
+		Domains:    splitList(*domains),
+		Subdomains: splitList(*subdomains),
+		Types:      splitList(*types),
+		CIDRs:      splitList(*cidrs),
+	}
+	// A flag given but empty would mint a token without that restriction:
+	// refuse it rather than widen silently.
+	for flagName, value := range map[string]*string{"scope": scope, "domains": domains, "subdomains": subdomains, "types": types, "cidrs": cidrs} {
+		if isSet(flags, flagName) && len(splitList(*value)) == 0 {
+			return fmt.Errorf("--%s is empty; leave it out for no restriction", flagName)
+		}
+	}
 	if *expiresIn != "" {
 		lifetime, err := parseLifetime(*expiresIn)
 		if err != nil {
 			return fmt.Errorf("--expires-in: %w", err)
 		}
-		expires = jwt.NewNumericDate(now.Add(lifetime))
+		template.ExpiresAt = jwt.NewNumericDate(time.Now().Add(lifetime))
 	}
+
+	type minted struct {
+		User   string      `json:"user"`
+		Token  string      `json:"token"`
+		Claims auth.Claims `json:"claims"`
+	}
+	out := []minted{}
 	for _, u := range users {
-		token, err := auth.Sign([]byte(cfg.SecretKey.Reveal()), auth.Claims{
-			Username: u,
-			RegisteredClaims: jwt.RegisteredClaims{
-				IssuedAt:  jwt.NewNumericDate(now),
-				ExpiresAt: expires,
-			},
-		})
+		claims := template
+		claims.Username = u
+		token, claims, err := mint(cfg, claims)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "*** token for %s: %s\n", u, token)
+		out = append(out, minted{User: u, Token: token, Claims: claims})
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	for _, m := range out {
+		fmt.Fprintf(stdout, "*** token for %s: %s\n", m.User, m.Token)
 	}
 	return nil
+}
+
+// mint signs claims with a fresh random token id and the time of issue,
+// then checks the token as the service would, so that what is printed is
+// a token the service accepts (the claims are validated in one place).
+func mint(cfg config.Config, claims auth.Claims) (string, auth.Claims, error) {
+	id, err := randomHex(16)
+	if err != nil {
+		return "", auth.Claims{}, err
+	}
+	claims.ID = id
+	claims.IssuedAt = jwt.NewNumericDate(time.Now())
+	token, err := auth.Sign([]byte(cfg.SecretKey.Reveal()), claims)
+	if err != nil {
+		return "", auth.Claims{}, err
+	}
+	verifier, err := newVerifier(cfg)
+	if err != nil {
+		return "", auth.Claims{}, err
+	}
+	if _, err := verifier.Verify(token); err != nil {
+		return "", auth.Claims{}, fmt.Errorf("this token would be refused: %w", err)
+	}
+	return token, claims, nil
+}
+
+// splitList splits a flag's value on commas and spaces, dropping empties.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+}
+
+func isSet(flags *flag.FlagSet, name string) bool {
+	set := false
+	flags.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // parseLifetime reads a Go duration, or whole days as "90d".

@@ -1,0 +1,153 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/dns-api/dns-api/records"
+)
+
+// The scope words a token may carry.
+const (
+	ScopeRead  = "dns:read"
+	ScopeWrite = "dns:write"
+)
+
+// received is a token's payload as it arrives. The claims this service
+// defines are kept raw so that each is checked for its exact JSON type: a
+// null or a wrongly typed claim is refused, never read as absent (which
+// would widen the token).
+type received struct {
+	Username   json.RawMessage `json:"username"`
+	Name       json.RawMessage `json:"name"`
+	Scope      json.RawMessage `json:"scope"`
+	Domains    json.RawMessage `json:"domains"`
+	Subdomains json.RawMessage `json:"subdomains"`
+	Types      json.RawMessage `json:"types"`
+	CIDRs      json.RawMessage `json:"cidrs"`
+	jwt.RegisteredClaims
+}
+
+// accessOf turns the scoped claims into the token's access. zones are the
+// zones the service manages: a token naming another one is refused, since
+// it was minted for something this service cannot do.
+func (r received) accessOf(zones []string) (records.Access, error) {
+	access := records.FullAccess()
+	if r.Scope != nil {
+		var scope string
+		if err := strictString(r.Scope, &scope); err != nil {
+			return records.Access{}, refuse("the token's scope claim must be a string like %q", ScopeRead+" "+ScopeWrite)
+		}
+		words := strings.Fields(scope)
+		if len(words) == 0 {
+			return records.Access{}, refuse("the token's scope claim is empty; leave it out for full access")
+		}
+		access.Read, access.Write = false, false
+		for _, w := range words {
+			switch w {
+			case ScopeRead:
+				access.Read = true
+			case ScopeWrite:
+				access.Write = true
+			default:
+				return records.Access{}, refuse("the token's scope claim has %q; use %s and %s", w, ScopeRead, ScopeWrite)
+			}
+		}
+	}
+	var err error
+	if access.Zones, err = listClaim(r.Domains, "domains", func(s string) (string, error) {
+		zone, err := records.ParseZone(s)
+		if err == nil && !slices.Contains(zones, zone) {
+			return "", refuse("the token's domains claim names %q, which this service does not manage", s)
+		}
+		return zone, err
+	}); err != nil {
+		return records.Access{}, err
+	}
+	if access.Names, err = listClaim(r.Subdomains, "subdomains", records.ParsePattern); err != nil {
+		return records.Access{}, err
+	}
+	if access.Types, err = listClaim(r.Types, "types", records.ParseType); err != nil {
+		return records.Access{}, err
+	}
+	if access.Networks, err = listClaim(r.CIDRs, "cidrs", parseNetwork); err != nil {
+		return records.Access{}, err
+	}
+	return access, nil
+}
+
+// listClaim reads an optional list claim: absent is nil (no restriction);
+// present, it must be a non-empty JSON list of strings, each valid for
+// parse.
+func listClaim[T any](raw json.RawMessage, claim string, parse func(string) (T, error)) ([]T, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	var items []string
+	if err := strictStrings(raw, &items); err != nil {
+		return nil, refuse("the token's %s claim must be a list of strings", claim)
+	}
+	if len(items) == 0 {
+		return nil, refuse("the token's %s claim is empty; leave it out for no restriction", claim)
+	}
+	out := make([]T, 0, len(items))
+	for _, item := range items {
+		v, err := parse(item)
+		if err != nil {
+			if refused := (*Error)(nil); errors.As(err, &refused) {
+				return nil, err
+			}
+			return nil, refuse("the token's %s claim: %s", claim, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// parseNetwork reads a CIDR, or a bare address as a single host.
+func parseNetwork(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	return netip.Prefix{}, refuse("the token's cidrs claim has %q, which is not a network like 10.0.0.0/8", s)
+}
+
+// errWrongType marks a claim of the wrong JSON type.
+var errWrongType = errors.New("wrong JSON type")
+
+// strictString decodes a JSON string, refusing null and every other type.
+func strictString(raw json.RawMessage, v *string) error {
+	if !startsWith(raw, '"') {
+		return errWrongType
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// strictStrings decodes a JSON list of strings, refusing null.
+func strictStrings(raw json.RawMessage, v *[]string) error {
+	if !startsWith(raw, '[') {
+		return errWrongType
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// isNumber reports whether a raw JSON value is a number; the time claims
+// must be, though the JWT library would also read them from strings.
+func isNumber(raw json.RawMessage) bool {
+	trimmed := bytes.TrimSpace(raw)
+	return len(trimmed) > 0 && (trimmed[0] == '-' || trimmed[0] >= '0' && trimmed[0] <= '9')
+}
+
+func startsWith(raw json.RawMessage, c byte) bool {
+	trimmed := bytes.TrimSpace(raw)
+	return len(trimmed) > 0 && trimmed[0] == c
+}

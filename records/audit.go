@@ -1,0 +1,48 @@
+package records
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+)
+
+// auditRecord writes one audit line: who (user, token id, client address)
+// did what (action) to which record, and how it ended (outcome, and the
+// reason when refused or failed). It never holds a token or a secret.
+func (s *Service) auditRecord(ctx context.Context, c Caller, action, record, outcome string, err error) {
+	attrs := []slog.Attr{
+		slog.String("user", c.User),
+		slog.String("token_id", c.TokenID),
+		slog.String("client", addrText(c.Addr)),
+		slog.String("action", action),
+		slog.String("record", record),
+		slog.String("outcome", outcome),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("reason", err.Error()))
+	}
+	s.audit.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
+}
+
+// auditResult records how a change ended: its action, "refused" when the
+// permission check said no, "failed" on any other error.
+func (s *Service) auditResult(ctx context.Context, c Caller, action, record string, done Action, err error) {
+	switch {
+	case errors.Is(err, ErrForbidden):
+		s.auditRecord(ctx, c, action, record, "refused", err)
+	case err != nil:
+		s.auditRecord(ctx, c, action, record, "failed", err)
+	default:
+		s.auditRecord(ctx, c, action, record, string(done), nil)
+	}
+}
+
+// authorizeUse checks what an operation needs before any record is known
+// (network and scope), writing a refusal to the audit log.
+func (s *Service) authorizeUse(ctx context.Context, c Caller, op operation, action string) error {
+	err := c.allowsUse(op)
+	if err != nil {
+		s.auditRecord(ctx, c, action, "", "refused", err)
+	}
+	return err
+}

@@ -1,0 +1,157 @@
+package records
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"sync"
+
+	"github.com/dns-api/dns-api/upstream"
+)
+
+// Page is one page of a listing.
+type Page struct {
+	Records []Record
+	Total   int // records the caller may see in all
+}
+
+// List returns the records the caller may see, ordered by zone (in
+// configuration order), name, type and id, and cut to page number (from 1)
+// of size records.
+func (s *Service) List(ctx context.Context, c Caller, number, size int) (Page, error) {
+	if err := s.authorizeUse(ctx, c, read, "list"); err != nil {
+		return Page{}, err
+	}
+	var visible []Record
+	for _, zone := range s.zonesOf(c) {
+		all, err := s.provider.Records(ctx, zone)
+		if err != nil {
+			return Page{}, err
+		}
+		var inZone []Record
+		for _, r := range all {
+			if rec, ok := managed(r); ok && s.check(c, read, setOf(rec)) == nil {
+				inZone = append(inZone, rec)
+			}
+		}
+		slices.SortFunc(inZone, func(a, b Record) int {
+			return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Type, b.Type), cmp.Compare(a.ID, b.ID))
+		})
+		visible = append(visible, inZone...)
+	}
+	page := Page{Total: len(visible), Records: []Record{}}
+	if start := (number - 1) * size; number >= 1 && size >= 1 && start < len(visible) {
+		page.Records = visible[start:min(start+size, len(visible))]
+	}
+	return page, nil
+}
+
+// Get returns the record with that id, from whichever managed zone holds
+// it. A record the caller may not see is reported missing, exactly as one
+// that does not exist, so ids cannot be used to probe.
+func (s *Service) Get(ctx context.Context, c Caller, id int64) (Record, error) {
+	if err := s.authorizeUse(ctx, c, read, "get"); err != nil {
+		return Record{}, err
+	}
+	return s.byID(ctx, c, id, read)
+}
+
+// byID finds a record by id for an operation: the zones the caller may see
+// are asked at once (DNSimple needs the zone to look an id up), and a
+// record outside what the caller may do is reported missing.
+func (s *Service) byID(ctx context.Context, c Caller, id int64, op operation) (Record, error) {
+	zones := s.zonesOf(c)
+	found := make([]upstream.Record, len(zones))
+	errs := make([]error, len(zones))
+	var wg sync.WaitGroup
+	for i, zone := range zones {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			found[i], errs[i] = s.provider.Record(ctx, zone, id)
+		}()
+	}
+	wg.Wait()
+	// Ids are unique in the account: one zone's answer is enough, and a
+	// failure elsewhere only matters when no zone had the record.
+	var failure error
+	for i := range zones {
+		switch {
+		case errs[i] == nil:
+			if rec, ok := managed(found[i]); ok && s.check(c, op, setOf(rec)) == nil {
+				return rec, nil
+			}
+			return Record{}, notFoundf("record %d does not exist", id)
+		case !errors.Is(errs[i], upstream.ErrNotFound) && failure == nil:
+			failure = errs[i]
+		}
+	}
+	if failure != nil {
+		return Record{}, failure
+	}
+	return Record{}, notFoundf("record %d does not exist", id)
+}
+
+// Permissions is what a token may do, as /whoami shows it: every list is
+// explicit ("*" for any name, 0.0.0.0/0 and ::/0 for anywhere).
+type Permissions struct {
+	Scope      []string
+	Domains    []string
+	Subdomains []string
+	Types      []string
+	Networks   []string
+	Blacklist  []string
+}
+
+// Effective returns the caller's effective permissions: the token's claims
+// narrowed by what the service manages. Like every read it needs dns:read
+// and a permitted network.
+func (s *Service) Effective(ctx context.Context, c Caller) (Permissions, error) {
+	if err := s.authorizeUse(ctx, c, read, "whoami"); err != nil {
+		return Permissions{}, err
+	}
+	a := c.Access
+	var p Permissions
+	if a.Read {
+		p.Scope = append(p.Scope, "dns:read")
+	}
+	if a.Write {
+		p.Scope = append(p.Scope, "dns:write")
+	}
+	p.Domains = s.zonesOf(c)
+	p.Subdomains = []string{"*"}
+	if a.Names != nil {
+		p.Subdomains = patternTexts(a.Names)
+	}
+	for _, t := range SupportedTypes() {
+		if a.Types == nil || slices.Contains(a.Types, t) {
+			p.Types = append(p.Types, string(t))
+		}
+	}
+	p.Networks = []string{"0.0.0.0/0", "::/0"}
+	if a.Networks != nil {
+		p.Networks = nil
+		for _, n := range a.Networks {
+			p.Networks = append(p.Networks, n.String())
+		}
+	}
+	p.Blacklist = patternTexts(s.blacklist)
+	return p, nil
+}
+
+// Domains returns the zones the caller may see, in configuration order.
+func (s *Service) Domains(ctx context.Context, c Caller) ([]string, error) {
+	if err := s.authorizeUse(ctx, c, read, "domains"); err != nil {
+		return nil, err
+	}
+	return s.zonesOf(c), nil
+}
+
+func patternTexts(ps Patterns) []string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
+}
