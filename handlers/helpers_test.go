@@ -154,9 +154,15 @@ func (s *stack) writes() int {
 // token mints an HS256 token by hand (header, payload, HMAC), independently
 // of the code under test.
 func token(payload string) string {
+	return signWith(`{"alg":"HS256","typ":"JWT"}`, payload, testSecret)
+}
+
+// signWith builds a compact JWS: base64url(header).base64url(payload).
+// base64url(HMAC-SHA256(key, those two)).
+func signWith(header, payload, key string) string {
 	enc := base64.RawURLEncoding
-	input := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString([]byte(payload))
-	mac := hmac.New(sha256.New, []byte(testSecret))
+	input := enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload))
+	mac := hmac.New(sha256.New, []byte(key))
 	mac.Write([]byte(input))
 	return input + "." + enc.EncodeToString(mac.Sum(nil))
 }

@@ -290,3 +290,67 @@ func TestDevPrintsACurlLineThatWorks(t *testing.T) {
 	assert.Contains(t, string(out), `"demo.example.com"`)
 	require.NoError(t, stop())
 }
+
+func TestTokenGeneratorScopedTokens(t *testing.T) {
+	setServiceEnv(t, freePort(t))
+	t.Setenv("DNSIMPLE_DOMAINS", "example.com,example.org")
+	var stdout bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"token-generator",
+		"--user", "alice", "--name", "ci previews", "--scope", "dns:write,dns:read",
+		"--domains", "example.com", "--subdomains", "*.preview", "--types", "A,CNAME",
+		"--cidrs", "203.0.113.0/24", "--expires-in", "90d", "--json",
+	}, &stdout, io.Discard))
+	var minted []struct {
+		User   string         `json:"user"`
+		Token  string         `json:"token"`
+		Claims map[string]any `json:"claims"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &minted), stdout.String())
+	require.Len(t, minted, 1)
+	assert.Equal(t, "alice", minted[0].User)
+	claims := claimsOf(t, minted[0].Token)
+	assert.Equal(t, claims, minted[0].Claims, "--json shows the token's claims")
+	assert.Equal(t, "ci previews", claims["name"])
+	assert.Equal(t, "dns:write dns:read", claims["scope"])
+	assert.Equal(t, []any{"example.com"}, claims["domains"])
+	assert.Equal(t, []any{"*.preview"}, claims["subdomains"])
+	assert.Equal(t, []any{"A", "CNAME"}, claims["types"])
+	assert.Equal(t, []any{"203.0.113.0/24"}, claims["cidrs"])
+	assert.Equal(t, float64(90*24*3600), claims["exp"].(float64)-claims["iat"].(float64))
+	assert.Len(t, claims["jti"], 32, "a random token id")
+
+	verifier, err := auth.NewVerifier(auth.Options{Key: []byte(testSecret), Users: []string{"alice", "bob"}, Zones: []string{"example.com", "example.org"}})
+	require.NoError(t, err)
+	id, err := verifier.Verify(minted[0].Token)
+	require.NoError(t, err)
+	assert.False(t, id.Access.Read && id.Access.Write && id.Access.Zones == nil, "the token is scoped")
+
+	// Without flags: one token per user, each with its own jti and an iat.
+	stdout.Reset()
+	require.NoError(t, run(context.Background(), []string{"token-generator"}, &stdout, io.Discard))
+	ids := map[any]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		_, tok, ok := strings.Cut(line, ": ")
+		require.True(t, ok, line)
+		c := claimsOf(t, tok)
+		assert.NotEmpty(t, c["iat"])
+		ids[c["jti"]] = true
+	}
+	assert.Len(t, ids, 2, "fresh jti per token")
+
+	for _, args := range [][]string{
+		{"--domains", "example.net"},
+		{"--domains", ""},
+		{"--scope", "dns:admin"},
+		{"--scope", ""},
+		{"--subdomains", "a.*"},
+		{"--types", "MX"},
+		{"--cidrs", "10.0.0.0/33"},
+		{"--expires-in", "0d"},
+	} {
+		var stdout bytes.Buffer
+		err := run(context.Background(), append([]string{"token-generator"}, args...), &stdout, io.Discard)
+		assert.Error(t, err, "%v", args)
+		assert.Empty(t, stdout.String(), "no token printed for %v", args)
+	}
+}

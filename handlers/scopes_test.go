@@ -1,0 +1,372 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dns-api/dns-api/upstream/emulator"
+)
+
+// The tokens below are built by hand (header, payload, HMAC-SHA256), never
+// by the code under test.
+
+// upsertAs is a path upsert with the given token.
+func (s *stack) upsertAs(tok, typ, zone, name, target string) answer {
+	return s.do(request{method: http.MethodPost, path: fmt.Sprintf("/records/%s/%s/%s/%s", typ, zone, name, target), token: tok})
+}
+
+func fqdns(a answer) []string {
+	var out []string
+	for _, item := range a.list() {
+		out = append(out, item.(map[string]any)["domain_type"].(string)+" "+item.(map[string]any)["fqdn"].(string))
+	}
+	return out
+}
+
+func TestScopeClaim(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	rec := s.seed("example.com", emulator.Record{Name: "api", Type: "A", Content: "192.0.2.1"})[0]
+	id := strconv.FormatInt(rec.ID, 10)
+	readOnly := token(`{"username":"alice","scope":"dns:read"}`)
+	writeOnly := token(`{"username":"alice","scope":"dns:write"}`)
+	both := token(`{"username":"alice","scope":"dns:read dns:write"}`)
+
+	for _, r := range []request{
+		{method: http.MethodGet, path: "/whoami"},
+		{method: http.MethodGet, path: "/domains"},
+		{method: http.MethodGet, path: "/records"},
+		{method: http.MethodGet, path: "/records/" + id},
+	} {
+		r.token = readOnly
+		assert.Equal(t, http.StatusOK, s.do(r).status, "read-only may %s %s", r.method, r.path)
+		r.token = writeOnly
+		assert.Equal(t, http.StatusForbidden, s.do(r).status, "write-only may not %s %s", r.method, r.path)
+	}
+	writes := []request{
+		{method: http.MethodPost, path: "/records/A/example.com/new/203.0.113.7"},
+		{method: http.MethodPost, path: "/records", body: `{"domain_type":"A","domain":"example.com","subdomain":"json","to":"203.0.113.7"}`},
+		{method: http.MethodPatch, path: "/records/" + id, body: `{"to":"203.0.113.9"}`},
+		{method: http.MethodDelete, path: "/records/A/example.com/api"},
+		{method: http.MethodDelete, path: "/records/" + id},
+	}
+	for _, r := range writes {
+		r.token = readOnly
+		a := s.do(r)
+		assert.Equal(t, http.StatusForbidden, a.status, "read-only may not %s %s: %s", r.method, r.path, a.raw)
+		assert.Contains(t, a.title(), "dns:write")
+	}
+	assert.Zero(t, s.writes(), "a read-only token wrote nothing")
+	for _, r := range writes {
+		r.token = writeOnly
+		if r.method == http.MethodDelete && r.path == "/records/"+id {
+			continue // already deleted by the path delete
+		}
+		a := s.do(r)
+		assert.Less(t, a.status, 300, "write-only may %s %s: %s", r.method, r.path, a.raw)
+	}
+	assert.Equal(t, http.StatusCreated, s.upsertAs(both, "A", "example.com", "both", "203.0.113.7").status)
+}
+
+func TestDomainsClaim(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	org := s.seed("example.org", emulator.Record{Name: "api", Type: "A", Content: "192.0.2.1"})[0]
+	s.seed("example.com", emulator.Record{Name: "api", Type: "A", Content: "192.0.2.2"})
+	tok := token(`{"username":"alice","domains":["example.com"]}`)
+
+	assert.Equal(t, http.StatusCreated, s.upsertAs(tok, "A", "example.com", "new", "203.0.113.7").status)
+	a := s.upsertAs(tok, "A", "example.org", "new", "203.0.113.7")
+	assert.Equal(t, http.StatusForbidden, a.status, a.raw)
+	assert.Contains(t, a.title(), "example.org")
+
+	a = s.do(request{method: http.MethodGet, path: "/domains", token: tok})
+	assert.Equal(t, []any{map[string]any{"id": "example.com", "type": "domain"}}, a.list())
+	a = s.do(request{method: http.MethodGet, path: "/records", token: tok})
+	assert.Equal(t, []string{"A api.example.com", "A new.example.com"}, fqdns(a))
+
+	// Another zone's record by id is exactly as if it did not exist.
+	orgPath := fmt.Sprintf("/records/%d", org.ID)
+	for _, r := range []request{
+		{method: http.MethodGet, path: orgPath},
+		{method: http.MethodPatch, path: orgPath, body: `{"to":"203.0.113.7"}`},
+		{method: http.MethodDelete, path: orgPath},
+	} {
+		r.token = tok
+		a := s.do(r)
+		missing := s.do(request{method: r.method, path: "/records/999999999999", body: r.body, token: tok})
+		assert.Equal(t, http.StatusNotFound, a.status, "%s %s", r.method, r.path)
+		assert.Equal(t, missing.status, a.status)
+	}
+	assert.Len(t, s.set("example.org", "api", "A"), 1)
+
+	a = s.do(request{method: http.MethodGet, path: "/whoami", token: token(`{"username":"alice","domains":["example.net"]}`)})
+	assert.Equal(t, http.StatusUnauthorized, a.status, "a token for a zone this service does not manage: %s", a.raw)
+}
+
+func TestSubdomainsClaim(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{blacklist: []string{"www"}})
+	ci := token(`{"username":"alice","domains":["example.com"],"subdomains":["*.preview"]}`)
+	cases := []struct {
+		typ, name string
+		status    int
+	}{
+		{"A", "pr-1.preview", http.StatusCreated},
+		{"A", "a.b.preview", http.StatusCreated},
+		{"TXT", "_acme-challenge.pr-1.preview", http.StatusCreated},
+		{"A", "preview", http.StatusForbidden},
+		{"TXT", "_acme-challenge.preview", http.StatusForbidden},
+		{"A", "api", http.StatusForbidden},
+		{"A", "preview.api", http.StatusForbidden},
+		{"TXT", "_dmarc", http.StatusForbidden},
+	}
+	for _, c := range cases {
+		target := "203.0.113.7"
+		if c.typ == "TXT" {
+			target = "token"
+		}
+		a := s.upsertAs(ci, c.typ, "example.com", c.name, target)
+		assert.Equal(t, c.status, a.status, "%s %s: %s", c.typ, c.name, a.raw)
+	}
+
+	exact := token(`{"username":"alice","subdomains":["api","_acme-challenge.www2"]}`)
+	assert.Equal(t, http.StatusCreated, s.upsertAs(exact, "A", "example.com", "api", "203.0.113.7").status)
+	assert.Equal(t, http.StatusCreated, s.upsertAs(exact, "TXT", "example.com", "_acme-challenge.api", "t").status, "the owner covers its underscore names")
+	assert.Equal(t, http.StatusCreated, s.upsertAs(exact, "TXT", "example.com", "_acme-challenge.www2", "t").status, "an exact underscore name")
+	assert.Equal(t, http.StatusForbidden, s.upsertAs(exact, "A", "example.com", "www2", "203.0.113.7").status, "but not its owner")
+	assert.Equal(t, http.StatusForbidden, s.upsertAs(exact, "A", "example.com", "api2", "203.0.113.7").status)
+	assert.Equal(t, http.StatusForbidden, s.upsertAs(exact, "A", "example.com", "x.api", "203.0.113.7").status)
+
+	// The blacklist wins over a token that names the name.
+	www := token(`{"username":"alice","subdomains":["www","*.www"]}`)
+	assert.Equal(t, http.StatusForbidden, s.upsertAs(www, "A", "example.com", "www", "203.0.113.7").status)
+	assert.Equal(t, http.StatusForbidden, s.upsertAs(www, "TXT", "example.com", "_acme-challenge.www", "t").status)
+
+	// Reads are filtered to the token's names.
+	a := s.do(request{method: http.MethodGet, path: "/records", token: ci})
+	assert.Equal(t, []string{"TXT _acme-challenge.pr-1.preview.example.com", "A a.b.preview.example.com", "A pr-1.preview.example.com"}, fqdns(a))
+}
+
+func TestTypesClaim(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	s.seed("example.com",
+		emulator.Record{Name: "api", Type: "A", Content: "192.0.2.1"},
+		emulator.Record{Name: "api", Type: "TXT", Content: "hello"},
+	)
+	acme := token(`{"username":"alice","types":["TXT"]}`)
+	assert.Equal(t, http.StatusCreated, s.upsertAs(acme, "txt", "example.com", "_acme-challenge.x", "t").status)
+	a := s.upsertAs(acme, "A", "example.com", "x", "203.0.113.7")
+	assert.Equal(t, http.StatusForbidden, a.status)
+	assert.Contains(t, a.title(), "A records")
+	a = s.do(request{method: http.MethodGet, path: "/records", token: acme})
+	assert.Equal(t, []string{"TXT _acme-challenge.x.example.com", "TXT api.example.com"}, fqdns(a))
+}
+
+func TestCIDRsClaimAndClientAddress(t *testing.T) {
+	t.Parallel()
+	here := token(`{"username":"alice","cidrs":["127.0.0.0/8","::1/128"]}`)
+	elsewhere := token(`{"username":"alice","cidrs":["10.0.0.0/8"]}`)
+
+	direct := newStack(t, stackOptions{}) // no trusted proxy: X-Forwarded-For is never believed
+	assert.Equal(t, http.StatusCreated, direct.upsertAs(here, "A", "example.com", "home", "203.0.113.7").status)
+	a := direct.upsertAs(elsewhere, "A", "example.com", "home", "203.0.113.8")
+	assert.Equal(t, http.StatusForbidden, a.status, a.raw)
+	assert.Contains(t, a.title(), "127.0.0.1")
+	spoofed := direct.do(request{method: http.MethodPost, path: "/records/A/example.com/home/203.0.113.8", token: elsewhere,
+		headers: map[string]string{"X-Forwarded-For": "10.1.2.3", "X-Real-Ip": "10.1.2.3"}})
+	assert.Equal(t, http.StatusForbidden, spoofed.status, "a header cannot move the client into a network")
+
+	proxied := newStack(t, stackOptions{trustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	viaProxy := func(xff string) int {
+		return proxied.do(request{method: http.MethodPost, path: "/records/A/example.com/home/203.0.113.9", token: elsewhere,
+			headers: map[string]string{"X-Forwarded-For": xff}}).status
+	}
+	assert.Equal(t, http.StatusCreated, viaProxy("10.1.2.3"), "behind a trusted proxy, its X-Forwarded-For is the client")
+	assert.Equal(t, http.StatusForbidden, viaProxy("10.1.2.3, 203.0.113.5"), "the nearest untrusted hop is the client")
+	assert.Equal(t, http.StatusForbidden, viaProxy("not-an-ip"), "garbage falls back to the connection")
+	a = proxied.do(request{method: http.MethodGet, path: "/whoami", token: here, headers: map[string]string{"X-Forwarded-For": "10.9.9.9"}})
+	assert.Equal(t, http.StatusForbidden, a.status, "the token may not be used from 10.9.9.9, even for /whoami")
+}
+
+func TestExpiryAndRevocation(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{revoked: []string{"leaked-1"}})
+	past, future := time.Now().Add(-time.Minute).Unix(), time.Now().Add(time.Hour).Unix()
+	cases := map[string]int{
+		`{"username":"alice","exp":` + strconv.FormatInt(future, 10) + `}`: http.StatusOK,
+		`{"username":"alice","exp":` + strconv.FormatInt(past, 10) + `}`:   http.StatusUnauthorized,
+		`{"username":"alice","jti":"fine-1"}`:                              http.StatusOK,
+		`{"username":"alice","jti":"leaked-1"}`:                            http.StatusUnauthorized,
+		`{"username":"carol","jti":"fine-2"}`:                              http.StatusUnauthorized,
+	}
+	for payload, status := range cases {
+		a := s.do(request{method: http.MethodGet, path: "/whoami", token: token(payload)})
+		assert.Equal(t, status, a.status, "%s: %s", payload, a.raw)
+	}
+}
+
+func TestUnauthenticatedVersusForbidden(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{blacklist: []string{"www"}})
+	forged := token(`{"username":"alice"}`)
+	forged = forged[:len(forged)-2] + "xx"
+	a := s.upsertAs(forged, "A", "example.com", "www", "203.0.113.7")
+	assert.Equal(t, http.StatusUnauthorized, a.status, "a bad token is a 401 whatever it asks for")
+	assert.NotEmpty(t, a.header.Get("WWW-Authenticate"))
+	a = s.upsertAs(token(`{"username":"alice","scope":"dns:read"}`), "A", "example.com", "api", "203.0.113.7")
+	assert.Equal(t, http.StatusForbidden, a.status, "a good token without the permission is a 403")
+	assert.Empty(t, a.header.Get("WWW-Authenticate"))
+}
+
+// TestEveryProtectedRouteChecksPermissions walks the router's own table,
+// so a route added later without the permission check fails here: a token
+// that may not be used from this client must be refused (403) by every
+// route but the health check.
+func TestEveryProtectedRouteChecksPermissions(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	rec := s.seed("example.com", emulator.Record{Name: "api", Type: "A", Content: "192.0.2.1"})[0]
+	params := map[string]string{
+		":id": strconv.FormatInt(rec.ID, 10), ":type": "A", ":domain": "example.com", ":subdomain": "api", ":to": "203.0.113.7",
+	}
+	bodies := map[string]string{
+		"POST /records":      `{"domain_type":"A","domain":"example.com","subdomain":"walk","to":"203.0.113.7"}`,
+		"PATCH /records/:id": `{"to":"203.0.113.7"}`,
+	}
+	public := map[string]bool{"GET /": true, "HEAD /": true}
+	outside := token(`{"username":"alice","cidrs":["192.0.2.0/24"]}`)
+	readOnly := token(`{"username":"alice","scope":"dns:read"}`)
+	e, ok := s.api.Config.Handler.(*echo.Echo)
+	require.True(t, ok)
+
+	walked := 0
+	for _, route := range e.Routes() {
+		key := route.Method + " " + route.Path
+		if public[key] || strings.HasPrefix(route.Path, "/*") || route.Method == echo.RouteNotFound {
+			continue
+		}
+		path := route.Path
+		for name, value := range params {
+			path = strings.ReplaceAll(path, name, value)
+		}
+		require.NotContains(t, path, ":", "TestEveryProtectedRouteChecksPermissions needs a value for a parameter of %s", key)
+		walked++
+		a := s.do(request{method: route.Method, path: path, body: bodies[key], token: outside})
+		assert.Equal(t, http.StatusForbidden, a.status, "%s must go through the permission check: %s", key, a.raw)
+		a = s.do(request{method: route.Method, path: path, body: bodies[key]})
+		assert.Equal(t, http.StatusUnauthorized, a.status, "%s must need a token", key)
+		if route.Method != http.MethodGet {
+			a = s.do(request{method: route.Method, path: path, body: bodies[key], token: readOnly})
+			assert.Equal(t, http.StatusForbidden, a.status, "%s changes records: it must need dns:write: %s", key, a.raw)
+		}
+	}
+	assert.GreaterOrEqual(t, walked, 9)
+	assert.Zero(t, s.writes(), "no refused request wrote anything")
+}
+
+func TestLegacyTokensEndToEnd(t *testing.T) {
+	t.Parallel()
+	// python-dns-api's token, as itsdangerous built it: header {"alg":"HS256"}
+	// only, payload {"username": ...} only, HMAC with the raw secret.
+	legacy := handSigned(`{"alg":"HS256"}`, `{"username":"alice"}`)
+
+	off := newStack(t, stackOptions{})
+	a := off.do(request{method: http.MethodGet, path: "/whoami", token: legacy})
+	assert.Equal(t, http.StatusUnauthorized, a.status, "off by default: %s", a.raw)
+
+	on := newStack(t, stackOptions{acceptLegacy: true, blacklist: []string{"www"}})
+	a = on.do(request{method: http.MethodGet, path: "/whoami", token: legacy})
+	require.Equal(t, http.StatusOK, a.status, a.raw)
+	assert.Equal(t, true, a.data()["token"].(map[string]any)["legacy"])
+	assert.Equal(t, http.StatusCreated, on.upsertAs(legacy, "A", "example.com", "old", "203.0.113.7").status)
+	assert.Equal(t, http.StatusForbidden, on.upsertAs(legacy, "A", "example.com", "www", "203.0.113.7").status, "the blacklist still applies")
+	assert.Equal(t, http.StatusUnauthorized, on.do(request{method: http.MethodGet, path: "/whoami",
+		token: handSigned(`{"alg":"HS256"}`, `{"username":"carol"}`)}).status, "VALID_USERS still applies")
+}
+
+func TestWhoamiShowsEffectivePermissions(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{blacklist: []string{"www"}})
+	tok := token(`{"username":"alice","jti":"ci-7","name":"preview deploys","scope":"dns:write dns:read","domains":["example.org"],"subdomains":["*.preview"],"types":["A","CNAME"],"cidrs":["127.0.0.0/8"]}`)
+	a := s.do(request{method: http.MethodGet, path: "/whoami", token: tok})
+	require.Equal(t, http.StatusOK, a.status, a.raw)
+	assert.NotContains(t, a.raw, tok)
+	var got struct {
+		Data struct {
+			Username    string
+			Client      string
+			Token       map[string]any
+			Permissions map[string][]string
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(a.raw), &got))
+	assert.Equal(t, "alice", got.Data.Username)
+	assert.Equal(t, "127.0.0.1", got.Data.Client)
+	assert.Equal(t, "ci-7", got.Data.Token["id"])
+	assert.Equal(t, "preview deploys", got.Data.Token["name"])
+	assert.Equal(t, map[string][]string{
+		"scope":                  {"dns:read", "dns:write"},
+		"domains":                {"example.org"},
+		"subdomains":             {"*.preview"},
+		"types":                  {"A", "CNAME"},
+		"cidrs":                  {"127.0.0.0/8"},
+		"blacklisted_subdomains": {"www"},
+	}, got.Data.Permissions)
+}
+
+func TestAuditLog(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{blacklist: []string{"www"}})
+	tok := token(`{"username":"alice","jti":"audit-1"}`)
+	s.upsertAs(tok, "A", "example.com", "api", "203.0.113.7")
+	s.upsertAs(tok, "A", "example.com", "api", "203.0.113.7")
+	s.upsertAs(tok, "A", "example.com", "www", "203.0.113.7")
+	s.upsertAs(token(`{"username":"alice","scope":"dns:read"}`), "A", "example.com", "api", "203.0.113.8")
+	s.do(request{method: http.MethodDelete, path: "/records/A/example.com/api", token: tok})
+	s.do(request{method: http.MethodGet, path: "/records", token: "forged"})
+
+	var audits []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(s.logs.String()), "\n") {
+		var entry map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &entry), line)
+		if entry["msg"] == "audit" {
+			audits = append(audits, entry)
+		}
+	}
+	outcome := func(e map[string]any) string { return fmt.Sprint(e["action"], " ", e["record"], " ", e["outcome"]) }
+	var got []string
+	for _, e := range audits {
+		got = append(got, outcome(e))
+	}
+	assert.Equal(t, []string{
+		"upsert A api.example.com created",
+		"upsert A api.example.com unchanged",
+		"upsert A www.example.com refused",
+		"upsert A api.example.com refused",
+		"delete-set A api.example.com deleted",
+		"authenticate GET /records refused",
+	}, got)
+	assert.Equal(t, "alice", audits[0]["user"])
+	assert.Equal(t, "audit-1", audits[0]["token_id"])
+	assert.Equal(t, "127.0.0.1", audits[0]["client"])
+	assert.Contains(t, audits[2]["reason"], "blacklisted")
+	assert.Equal(t, "127.0.0.1", audits[5]["client"])
+	assert.NotContains(t, s.logs.String(), tok)
+}
+
+// handSigned signs a header and payload with the test secret, by hand.
+func handSigned(header, payload string) string {
+	return signWith(header, payload, testSecret)
+}
