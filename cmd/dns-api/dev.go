@@ -50,7 +50,7 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 
 	// The emulator: DNSimple's API on a loopback port of its own, reached
 	// over real HTTP by the real client, exactly as in production.
