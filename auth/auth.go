@@ -145,6 +145,9 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 			return Identity{}, refuse("the token's %s claim must be a number of seconds", claim)
 		}
 	}
+	if err := checkClaimNames(payload); err != nil {
+		return Identity{}, err
+	}
 
 	var claims received
 	_, err = v.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {

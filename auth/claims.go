@@ -34,6 +34,25 @@ type received struct {
 	jwt.RegisteredClaims
 }
 
+// knownClaims are the claim names this service reads.
+func knownClaims() []string {
+	return []string{"username", "name", "scope", "domains", "subdomains", "types", "cidrs", "jti", "iat", "nbf", "exp"}
+}
+
+// checkClaimNames refuses a claim whose name differs from a known one only
+// in case ("Scope", "USERNAME"): claim names are case-sensitive, but Go's
+// JSON decoding is not, and a token should mean the same to every reader.
+func checkClaimNames(payload map[string]json.RawMessage) error {
+	for key := range payload {
+		for _, known := range knownClaims() {
+			if key != known && strings.EqualFold(key, known) {
+				return refuse("the token has a %q claim; claim names are case-sensitive (%q)", key, known)
+			}
+		}
+	}
+	return nil
+}
+
 // accessOf turns the scoped claims into the token's access. zones are the
 // zones the service manages: a token naming another one is refused, since
 // it was minted for something this service cannot do.

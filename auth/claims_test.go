@@ -93,6 +93,8 @@ func TestMalformedClaimsAreRefused(t *testing.T) {
 		`{"username":["alice"]}`:                               "username",
 		`{"username":null}`:                                    "username",
 		`{"username":"alice","domains":["example.com"],"x":1}`: "",
+		`{"USERNAME":"alice"}`:                                 "case-sensitive",
+		`{"username":"alice","Domains":["example.com"]}`:       "case-sensitive",
 	}
 	for payload, want := range cases {
 		_, err := v.Verify(signed(payload))
