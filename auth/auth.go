@@ -68,7 +68,13 @@ var ErrUnauthenticated = errors.New("unauthenticated")
 
 // Error says why a token was refused, in words fit for its holder. It
 // never contains the token.
-type Error struct{ Reason string }
+type Error struct {
+	Reason string
+	// User and TokenID are what a correctly signed token claimed, for the
+	// audit log of refusals (a revoked token, a removed user); empty when
+	// the signature did not verify.
+	User, TokenID string
+}
 
 // Error returns the reason.
 func (e *Error) Error() string { return e.Reason }
@@ -140,12 +146,7 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 	if isLegacy(header, payload) {
 		return v.verifyLegacy(token, header, payload)
 	}
-	for _, claim := range []string{"exp", "nbf", "iat"} {
-		if raw, ok := payload[claim]; ok && !isNumber(raw) {
-			return Identity{}, refuse("the token's %s claim must be a number of seconds", claim)
-		}
-	}
-	if err := checkClaimNames(payload); err != nil {
+	if err := checkClaims(payload); err != nil {
 		return Identity{}, err
 	}
 
@@ -168,22 +169,32 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 		return Identity{}, refuse("the token is malformed")
 	}
 
+	// The signature is good: from here on, a refusal names the token's
+	// user and id for the audit log.
+	signedFor := func(err error) error {
+		var e *Error
+		if errors.As(err, &e) {
+			_ = strictString(claims.Username, &e.User)
+			e.TokenID = claims.ID
+		}
+		return err
+	}
 	user, err := v.user(claims.Username)
 	if err != nil {
-		return Identity{}, err
+		return Identity{}, signedFor(err)
 	}
 	var name string
 	if claims.Name != nil {
 		if err := strictString(claims.Name, &name); err != nil {
-			return Identity{}, refuse("the token's name claim must be a string")
+			return Identity{}, signedFor(refuse("the token's name claim must be a string"))
 		}
 	}
 	if claims.ID != "" && slices.Contains(v.opts.Revoked, claims.ID) {
-		return Identity{}, refuse("the token has been revoked")
+		return Identity{}, signedFor(refuse("the token has been revoked"))
 	}
 	access, err := claims.accessOf(v.opts.Zones)
 	if err != nil {
-		return Identity{}, err
+		return Identity{}, signedFor(err)
 	}
 	return Identity{
 		User:      user,
@@ -219,6 +230,11 @@ func peek(token string) (header, payload map[string]json.RawMessage, err error) 
 		raw, err := base64.RawURLEncoding.DecodeString(parts[i])
 		if err != nil || json.Unmarshal(raw, into) != nil || *into == nil {
 			return nil, nil, refuse("the token is malformed")
+		}
+		if key, dup := duplicateKey(raw); dup {
+			// The last would win here, the first elsewhere: refuse what
+			// readers could take two ways.
+			return nil, nil, refuse("the token has the %q claim twice", key)
 		}
 	}
 	return header, payload, nil

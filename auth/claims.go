@@ -39,10 +39,16 @@ func knownClaims() []string {
 	return []string{"username", "name", "scope", "domains", "subdomains", "types", "cidrs", "jti", "iat", "nbf", "exp"}
 }
 
-// checkClaimNames refuses a claim whose name differs from a known one only
-// in case ("Scope", "USERNAME"): claim names are case-sensitive, but Go's
-// JSON decoding is not, and a token should mean the same to every reader.
-func checkClaimNames(payload map[string]json.RawMessage) error {
+// latestTime bounds the time claims: the end of year 9999, in seconds.
+const latestTime = 253402300799
+
+// checkClaims checks what the JWT library reads loosely, before it does:
+// claim names differing from known ones only in case ("Scope", "USERNAME":
+// names are case-sensitive, Go's JSON decoding is not), time claims that
+// are not numbers of seconds in range (the library also reads strings,
+// and overflows on huge numbers), and a token id that is not a non-empty
+// string.
+func checkClaims(payload map[string]json.RawMessage) error {
 	for key := range payload {
 		for _, known := range knownClaims() {
 			if key != known && strings.EqualFold(key, known) {
@@ -50,7 +56,48 @@ func checkClaimNames(payload map[string]json.RawMessage) error {
 			}
 		}
 	}
+	for _, claim := range []string{"exp", "nbf", "iat"} {
+		raw, ok := payload[claim]
+		if !ok {
+			continue
+		}
+		var seconds float64
+		if !isNumber(raw) || json.Unmarshal(raw, &seconds) != nil || seconds < 0 || seconds > latestTime {
+			return refuse("the token's %s claim must be a time in seconds since 1970", claim)
+		}
+	}
+	if raw, ok := payload["jti"]; ok {
+		var id string
+		if strictString(raw, &id) != nil || id == "" {
+			return refuse("the token's jti claim must be a non-empty string")
+		}
+	}
 	return nil
+}
+
+// duplicateKey reports a key a JSON object holds twice, at its top level.
+func duplicateKey(raw []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return key, true
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // accessOf turns the scoped claims into the token's access. zones are the
@@ -89,7 +136,15 @@ func (r received) accessOf(zones []string) (records.Access, error) {
 	}); err != nil {
 		return records.Access{}, err
 	}
-	if access.Names, err = listClaim(r.Subdomains, "subdomains", records.ParsePattern); err != nil {
+	if access.Names, err = listClaim(r.Subdomains, "subdomains", func(s string) (records.Pattern, error) {
+		p, err := records.ParsePattern(s)
+		if err == nil && slices.ContainsFunc(zones, func(zone string) bool {
+			return p.String() == zone || strings.HasSuffix(p.String(), "."+zone)
+		}) {
+			return p, refuse("the token's subdomains claim has %q, a full name; give names relative to the zone", s)
+		}
+		return p, err
+	}); err != nil {
 		return records.Access{}, err
 	}
 	if access.Types, err = listClaim(r.Types, "types", records.ParseType); err != nil {
@@ -129,15 +184,25 @@ func listClaim[T any](raw json.RawMessage, claim string, parse func(string) (T, 
 	return out, nil
 }
 
-// parseNetwork reads a CIDR, or a bare address as a single host.
+// parseNetwork reads a CIDR, or a bare address as a single host. An
+// IPv4-mapped IPv6 network is read as the IPv4 network it maps, as client
+// addresses are.
 func parseNetwork(s string) (netip.Prefix, error) {
-	if p, err := netip.ParsePrefix(s); err == nil {
-		return p.Masked(), nil
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		a, aerr := netip.ParseAddr(s)
+		if aerr != nil || a.Zone() != "" {
+			return netip.Prefix{}, refuse("the token's cidrs claim has %q, which is not a network like 10.0.0.0/8", s)
+		}
+		p = netip.PrefixFrom(a, a.BitLen())
 	}
-	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
-		return netip.PrefixFrom(a, a.BitLen()), nil
+	if p.Addr().Is4In6() {
+		if p.Bits() < 96 {
+			return netip.Prefix{}, refuse("the token's cidrs claim has %q, which mixes IPv4 and IPv6", s)
+		}
+		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 	}
-	return netip.Prefix{}, refuse("the token's cidrs claim has %q, which is not a network like 10.0.0.0/8", s)
+	return p.Masked(), nil
 }
 
 // errWrongType marks a claim of the wrong JSON type.

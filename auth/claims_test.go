@@ -51,50 +51,60 @@ func TestScopedClaims(t *testing.T) {
 	assert.Equal(t, "*.dev", a.Names[1].String())
 	a = check(`{"username":"alice","types":["a","TXT"]}`)
 	assert.Equal(t, []records.Type{records.A, records.TXT}, a.Types)
-	a = check(`{"username":"alice","cidrs":["10.0.0.0/8","192.0.2.7","2001:db8::/32","10.1.2.3/8"]}`)
+	a = check(`{"username":"alice","cidrs":["10.0.0.0/8","192.0.2.7","2001:db8::/32","10.1.2.3/8","::ffff:203.0.113.0/120","::ffff:198.51.100.1"]}`)
 	assert.Equal(t, []netip.Prefix{
 		netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32"),
 		netip.MustParsePrefix("2001:db8::/32"), netip.MustParsePrefix("10.0.0.0/8"),
-	}, a.Networks)
+		netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("198.51.100.1/32"),
+	}, a.Networks, "IPv4-mapped networks are read as IPv4, like client addresses")
 }
 
 func TestMalformedClaimsAreRefused(t *testing.T) {
 	t.Parallel()
 	v := newTestVerifier(t)
 	cases := map[string]string{
-		`{"username":"alice","scope":"dns:admin"}`:             "dns:admin",
-		`{"username":"alice","scope":"dns:read,dns:write"}`:    "scope",
-		`{"username":"alice","scope":""}`:                      "empty",
-		`{"username":"alice","scope":["dns:read"]}`:            "scope",
-		`{"username":"alice","scope":null}`:                    "scope",
-		`{"username":"alice","scope":1}`:                       "scope",
-		`{"username":"alice","domains":"example.com"}`:         "list",
-		`{"username":"alice","domains":null}`:                  "list",
-		`{"username":"alice","domains":[]}`:                    "empty",
-		`{"username":"alice","domains":["example.net"]}`:       "does not manage",
-		`{"username":"alice","domains":["example..com"]}`:      "domains",
-		`{"username":"alice","domains":[1]}`:                   "list",
-		`{"username":"alice","domains":[null]}`:                "domains",
-		`{"username":"alice","subdomains":["a.*"]}`:            "subdomains",
-		`{"username":"alice","subdomains":["**"]}`:             "subdomains",
-		`{"username":"alice","subdomains":{"api":true}}`:       "list",
-		`{"username":"alice","subdomains":[]}`:                 "empty",
-		`{"username":"alice","types":["MX"]}`:                  "types",
-		`{"username":"alice","types":"A"}`:                     "list",
-		`{"username":"alice","cidrs":["10.0.0.0/33"]}`:         "cidrs",
-		`{"username":"alice","cidrs":["everywhere"]}`:          "cidrs",
-		`{"username":"alice","cidrs":["fe80::1%eth0"]}`:        "cidrs",
-		`{"username":"alice","cidrs":null}`:                    "list",
-		`{"username":"alice","name":5}`:                        "name",
-		`{"username":"alice","jti":5}`:                         "malformed",
-		`{"username":"alice","exp":"9999999999"}`:              "exp",
-		`{"username":"alice","nbf":"0"}`:                       "nbf",
-		`{"username":"alice","iat":true}`:                      "iat",
-		`{"username":["alice"]}`:                               "username",
-		`{"username":null}`:                                    "username",
-		`{"username":"alice","domains":["example.com"],"x":1}`: "",
-		`{"USERNAME":"alice"}`:                                 "case-sensitive",
-		`{"username":"alice","Domains":["example.com"]}`:       "case-sensitive",
+		`{"username":"alice","scope":"dns:admin"}`:                     "dns:admin",
+		`{"username":"alice","scope":"dns:read,dns:write"}`:            "scope",
+		`{"username":"alice","scope":""}`:                              "empty",
+		`{"username":"alice","scope":["dns:read"]}`:                    "scope",
+		`{"username":"alice","scope":null}`:                            "scope",
+		`{"username":"alice","scope":1}`:                               "scope",
+		`{"username":"alice","domains":"example.com"}`:                 "list",
+		`{"username":"alice","domains":null}`:                          "list",
+		`{"username":"alice","domains":[]}`:                            "empty",
+		`{"username":"alice","domains":["example.net"]}`:               "does not manage",
+		`{"username":"alice","domains":["example..com"]}`:              "domains",
+		`{"username":"alice","domains":[1]}`:                           "list",
+		`{"username":"alice","domains":[null]}`:                        "domains",
+		`{"username":"alice","subdomains":["a.*"]}`:                    "subdomains",
+		`{"username":"alice","subdomains":["**"]}`:                     "subdomains",
+		`{"username":"alice","subdomains":{"api":true}}`:               "list",
+		`{"username":"alice","subdomains":[]}`:                         "empty",
+		`{"username":"alice","types":["MX"]}`:                          "types",
+		`{"username":"alice","types":"A"}`:                             "list",
+		`{"username":"alice","cidrs":["10.0.0.0/33"]}`:                 "cidrs",
+		`{"username":"alice","cidrs":["everywhere"]}`:                  "cidrs",
+		`{"username":"alice","cidrs":["fe80::1%eth0"]}`:                "cidrs",
+		`{"username":"alice","cidrs":null}`:                            "list",
+		`{"username":"alice","name":5}`:                                "name",
+		`{"username":"alice","jti":5}`:                                 "jti",
+		`{"username":"alice","jti":null}`:                              "jti",
+		`{"username":"alice","jti":""}`:                                "jti",
+		`{"username":"alice","nbf":1e30}`:                              "nbf",
+		`{"username":"alice","exp":9.3e18}`:                            "exp",
+		`{"username":"alice","iat":-1}`:                                "iat",
+		`{"username":"alice","subdomains":["api"],"subdomains":["*"]}`: "twice",
+		`{"username":"alice","subdomains":["api.example.com"]}`:        "full name",
+		`{"username":"alice","subdomains":["*.example.org"]}`:          "full name",
+		`{"username":"alice","cidrs":["::ffff:10.0.0.0/8"]}`:           "cidrs",
+		`{"username":"alice","exp":"9999999999"}`:                      "exp",
+		`{"username":"alice","nbf":"0"}`:                               "nbf",
+		`{"username":"alice","iat":true}`:                              "iat",
+		`{"username":["alice"]}`:                                       "username",
+		`{"username":null}`:                                            "username",
+		`{"username":"alice","domains":["example.com"],"x":1}`:         "",
+		`{"USERNAME":"alice"}`:                                         "case-sensitive",
+		`{"username":"alice","Domains":["example.com"]}`:               "case-sensitive",
 	}
 	for payload, want := range cases {
 		_, err := v.Verify(signed(payload))
@@ -117,8 +127,18 @@ func TestRevocation(t *testing.T) {
 	assert.NoError(t, err)
 	_, err = v.Verify(signed(`{"username":"alice","jti":"t-2"}`))
 	assert.ErrorContains(t, err, "revoked")
+	var refused *Error
+	require.ErrorAs(t, err, &refused)
+	assert.Equal(t, "alice", refused.User, "a correctly signed token's user is known for the audit log")
+	assert.Equal(t, "t-2", refused.TokenID)
 	_, err = v.Verify(signed(`{"username":"bob","jti":"t-1"}`))
 	assert.ErrorContains(t, err, "not allowed", "a user removed from VALID_USERS loses every token")
+	require.ErrorAs(t, err, &refused)
+	assert.Equal(t, "bob", refused.User)
+
+	_, err = v.Verify(handMade(`{"alg":"HS256","typ":"JWT"}`, `{"username":"alice","jti":"t-1"}`, "another-key-another-key-another-key", sha256.New))
+	require.ErrorAs(t, err, &refused)
+	assert.Empty(t, refused.User, "a forged token's claims are not repeated")
 }
 
 // itsdangerousToken builds a token exactly as python-dns-api's

@@ -754,3 +754,24 @@ func TestTitlesDoNotEchoHugeInput(t *testing.T) {
 		assert.Less(t, len(a.raw), 400, "%.300s", a.raw)
 	}
 }
+
+func TestRecordsTheServiceCouldNotWriteAreNotReachable(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{blacklist: []string{"*.internal"}})
+	odd := s.seed("example.com",
+		emulator.Record{Name: "*", Type: "A", Content: "192.0.2.1"},
+		emulator.Record{Name: "*.dev", Type: "A", Content: "192.0.2.2"},
+		emulator.Record{Name: "sel._domainkey", Type: "TXT", Content: "v=DKIM1"},
+	)
+	s.seed("example.com", emulator.Record{Name: "ok", Type: "A", Content: "192.0.2.3"})
+	a := s.do(request{method: http.MethodGet, path: "/records", token: aliceToken})
+	assert.Equal(t, []string{"A ok.example.com"}, fqdns(a))
+	for _, rec := range odd {
+		path := fmt.Sprintf("/records/%d", rec.ID)
+		assert.Equal(t, http.StatusNotFound, s.do(request{method: http.MethodGet, path: path, token: aliceToken}).status, rec.Name)
+		assert.Equal(t, http.StatusNotFound, s.do(request{method: http.MethodPatch, path: path, body: `{"to":"203.0.113.7"}`, token: aliceToken}).status, rec.Name)
+	}
+	// Only ASCII letters fold: the Kelvin sign is not a k.
+	a = s.do(request{method: http.MethodPost, path: "/records/A/example.com/%E2%84%AAey/203.0.113.7", token: aliceToken})
+	assert.Equal(t, http.StatusBadRequest, a.status, a.raw)
+}

@@ -87,7 +87,11 @@ func requireToken(verifier *auth.Verifier, audit *slog.Logger) echo.MiddlewareFu
 					return next(c)
 				}
 			}
+			var refused *auth.Error
+			errors.As(err, &refused) // always an *auth.Error; its user and id are set only for a good signature
 			audit.LogAttrs(c.Request().Context(), slog.LevelInfo, "audit",
+				slog.String("user", refused.User),
+				slog.String("token_id", refused.TokenID),
 				slog.String("client", clientAddr(c).String()),
 				slog.String("action", "authenticate"),
 				slog.String("record", c.Request().Method+" "+c.Request().URL.Path),

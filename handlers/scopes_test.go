@@ -140,6 +140,13 @@ func TestSubdomainsClaim(t *testing.T) {
 		assert.Equal(t, c.status, a.status, "%s %s: %s", c.typ, c.name, a.raw)
 	}
 
+	// A name owned by the apex speaks for the zone: only a token without
+	// a names limit reaches it, whatever names the token lists.
+	apexOwned := token(`{"username":"alice","subdomains":["_acme-challenge","_dmarc","*.preview"]}`)
+	assert.Equal(t, http.StatusForbidden, s.upsertAs(apexOwned, "TXT", "example.com", "_acme-challenge", "t").status)
+	assert.Equal(t, http.StatusForbidden, s.upsertAs(apexOwned, "TXT", "example.com", "_dmarc", "v=DMARC1").status)
+	assert.Equal(t, http.StatusCreated, s.upsertAs(aliceToken, "TXT", "example.com", "_dmarc", "v=DMARC1").status)
+
 	exact := token(`{"username":"alice","subdomains":["api","_acme-challenge.www2"]}`)
 	assert.Equal(t, http.StatusCreated, s.upsertAs(exact, "A", "example.com", "api", "203.0.113.7").status)
 	assert.Equal(t, http.StatusCreated, s.upsertAs(exact, "TXT", "example.com", "_acme-challenge.api", "t").status, "the owner covers its underscore names")
@@ -156,6 +163,9 @@ func TestSubdomainsClaim(t *testing.T) {
 	// Reads are filtered to the token's names.
 	a := s.do(request{method: http.MethodGet, path: "/records", token: ci})
 	assert.Equal(t, []string{"TXT _acme-challenge.pr-1.preview.example.com", "A a.b.preview.example.com", "A pr-1.preview.example.com"}, fqdns(a))
+	a = s.do(request{method: http.MethodGet, path: "/records", token: apexOwned})
+	assert.NotContains(t, fqdns(a), "TXT _dmarc.example.com", "_dmarc is not listed to a token with a names limit")
+	assert.Contains(t, fqdns(a), "A pr-1.preview.example.com")
 }
 
 func TestTypesClaim(t *testing.T) {
@@ -359,6 +369,7 @@ func TestAuditLog(t *testing.T) {
 		"authenticate GET /records refused",
 	}, got)
 	assert.Equal(t, "alice", audits[0]["user"])
+	assert.Equal(t, "", audits[5]["user"], "a forged token's claims are not repeated")
 	assert.Equal(t, "audit-1", audits[0]["token_id"])
 	assert.Equal(t, "127.0.0.1", audits[0]["client"])
 	assert.Contains(t, audits[2]["reason"], "blacklisted")
@@ -369,4 +380,35 @@ func TestAuditLog(t *testing.T) {
 // handSigned signs a header and payload with the test secret, by hand.
 func handSigned(header, payload string) string {
 	return signWith(header, payload, testSecret)
+}
+
+func TestAuditLogRefusalsBehindNotFound(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{revoked: []string{"gone-1"}})
+	www := s.seed("example.com", emulator.Record{Name: "www", Type: "A", Content: "192.0.2.1"})[0]
+	tok := token(`{"username":"alice","jti":"scoped-1","subdomains":["api"]}`)
+	path := fmt.Sprintf("/records/%d", www.ID)
+	// A record the token does not reach is a 404 to the caller, and a
+	// refusal, with its reason, in the audit log.
+	assert.Equal(t, http.StatusNotFound, s.do(request{method: http.MethodGet, path: path, token: tok}).status)
+	assert.Equal(t, http.StatusNotFound, s.do(request{method: http.MethodPatch, path: path, body: `{"to":"203.0.113.7"}`, token: tok}).status)
+	assert.Equal(t, http.StatusNotFound, s.do(request{method: http.MethodDelete, path: path, token: tok}).status)
+	assert.Equal(t, http.StatusUnauthorized, s.do(request{method: http.MethodGet, path: "/whoami",
+		token: token(`{"username":"bob","jti":"gone-1"}`)}).status)
+
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(s.logs.String()), "\n") {
+		var e map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &e))
+		if e["msg"] == "audit" {
+			got = append(got, fmt.Sprint(e["user"], " ", e["token_id"], " ", e["action"], " ", e["outcome"], " ", e["reason"]))
+		}
+	}
+	assert.Equal(t, []string{
+		"alice scoped-1 get refused this token may not read www.example.com",
+		"alice scoped-1 update refused this token may not change www.example.com",
+		"alice scoped-1 delete refused this token may not change www.example.com",
+		"bob gone-1 authenticate refused the token has been revoked",
+	}, got)
+	assert.Len(t, s.set("example.com", "www", "A"), 1)
 }

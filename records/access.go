@@ -81,14 +81,16 @@ func (a Access) seesZone(zone string) bool {
 }
 
 // allowsName reports whether the token's names reach name: through its
-// owner, or by naming it exactly.
+// owner, or by naming it exactly. A name owned by the apex (_dmarc,
+// _acme-challenge) needs a token without names: it speaks for the zone.
 func (a Access) allowsName(name string) bool {
 	if a.Names == nil {
 		return true
 	}
-	return a.Names.Match(Owner(name)) || slices.ContainsFunc(a.Names, func(p Pattern) bool {
+	owner := Owner(name)
+	return owner != "" && (a.Names.Match(owner) || slices.ContainsFunc(a.Names, func(p Pattern) bool {
 		return !p.glob && p.text == name
-	})
+	}))
 }
 
 // check is the one permission check: every operation calls it (through

@@ -25,11 +25,12 @@ func (s *Service) auditRecord(ctx context.Context, c Caller, action, record, out
 }
 
 // auditResult records how a change ended: its action, "refused" when the
-// permission check said no, "failed" on any other error.
+// permission check said no (even where the caller is told "not found"),
+// "failed" on any other error.
 func (s *Service) auditResult(ctx context.Context, c Caller, action, record string, done Action, err error) {
-	switch {
-	case errors.Is(err, ErrForbidden):
-		s.auditRecord(ctx, c, action, record, "refused", err)
+	switch refusal := refusalOf(err); {
+	case refusal != nil:
+		s.auditRecord(ctx, c, action, record, "refused", refusal)
 	case err != nil:
 		s.auditRecord(ctx, c, action, record, "failed", err)
 	default:
@@ -45,4 +46,20 @@ func (s *Service) authorizeUse(ctx context.Context, c Caller, op operation, acti
 		s.auditRecord(ctx, c, action, "", "refused", err)
 	}
 	return err
+}
+
+// refusalOf returns the permission refusal behind err: err itself when it
+// is a 403, or the reason a record was reported missing to the caller.
+func refusalOf(err error) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	if e.refusal != nil {
+		return e.refusal
+	}
+	if e.Kind == ErrForbidden {
+		return e
+	}
+	return nil
 }

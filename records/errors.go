@@ -24,6 +24,10 @@ var (
 type Error struct {
 	Kind    error
 	Message string
+	// refusal is why the permission check said no, when the caller is
+	// told "not found" instead (a record outside its reach): the audit
+	// log records the refusal.
+	refusal error
 }
 
 // Error returns the message.

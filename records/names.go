@@ -72,8 +72,17 @@ func Owner(name string) string {
 }
 
 // normaliseName lower-cases a name and drops one trailing dot.
+// Only ASCII letters are folded: Unicode folding would turn the Kelvin
+// sign into "k" and let a name in through a letter it does not have.
 func normaliseName(s string) string {
-	return strings.TrimSuffix(strings.ToLower(s), ".")
+	return strings.TrimSuffix(strings.Map(asciiLower, s), ".")
+}
+
+func asciiLower(r rune) rune {
+	if r >= 'A' && r <= 'Z' {
+		return r + ('a' - 'A')
+	}
+	return r
 }
 
 // checkRelativeName checks a lower-case relative name: underscore labels

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 
@@ -54,7 +55,11 @@ func (s *Service) Get(ctx context.Context, c Caller, id int64) (Record, error) {
 	if err := s.authorizeUse(ctx, c, read, "get"); err != nil {
 		return Record{}, err
 	}
-	return s.byID(ctx, c, id, read)
+	rec, err := s.byID(ctx, c, id, read)
+	if refusal := refusalOf(err); refusal != nil {
+		s.auditRecord(ctx, c, "get", fmt.Sprintf("id %d", id), "refused", refusal)
+	}
+	return rec, err
 }
 
 // byID finds a record by id for an operation: the zones the caller may see
@@ -79,10 +84,14 @@ func (s *Service) byID(ctx context.Context, c Caller, id int64, op operation) (R
 	for i := range zones {
 		switch {
 		case errs[i] == nil:
-			if rec, ok := managed(found[i]); ok && s.check(c, op, setOf(rec)) == nil {
-				return rec, nil
+			rec, ok := managed(found[i])
+			if !ok {
+				return Record{}, notFoundf("record %d does not exist", id)
 			}
-			return Record{}, notFoundf("record %d does not exist", id)
+			if err := s.check(c, op, setOf(rec)); err != nil {
+				return Record{}, &Error{Kind: ErrNotFound, Message: fmt.Sprintf("record %d does not exist", id), refusal: err}
+			}
+			return rec, nil
 		case !errors.Is(errs[i], upstream.ErrNotFound) && failure == nil:
 			failure = errs[i]
 		}

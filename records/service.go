@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"slices"
-	"strings"
 
 	"github.com/dns-api/dns-api/upstream"
 )
@@ -165,16 +164,19 @@ func (s *Service) zonesOf(c Caller) []string {
 func (s *Service) Blacklist() Patterns { return slices.Clone(s.blacklist) }
 
 // managed converts a provider record into a Record if it is one the service
-// manages at all: a supported type, not a system record, not the apex.
+// manages at all: a supported type, not a system record, and a name the
+// service could have written (not the apex, not a wildcard, no underscore
+// after an ordinary label), so that nothing is reachable by id that is
+// refused by name.
 func managed(r upstream.Record) (Record, bool) {
 	typ, err := ParseType(r.Type)
-	if err != nil || r.System || r.Name == "" {
+	if err != nil || r.System || r.Name == "" || checkRelativeName(normaliseName(r.Name)) != nil {
 		return Record{}, false
 	}
 	return Record{
 		ID:      r.ID,
 		Zone:    r.Zone,
-		Name:    strings.ToLower(r.Name),
+		Name:    normaliseName(r.Name),
 		Type:    typ,
 		Target:  canonicalTarget(typ, r.Content),
 		TTL:     r.TTL,

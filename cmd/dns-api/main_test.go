@@ -347,6 +347,9 @@ func TestTokenGeneratorScopedTokens(t *testing.T) {
 		{"--types", "MX"},
 		{"--cidrs", "10.0.0.0/33"},
 		{"--expires-in", "0d"},
+		{"--expires-in", ""},
+		{"--user", ""},
+		{"--subdomains", "api.example.com"},
 	} {
 		var stdout bytes.Buffer
 		err := run(context.Background(), append([]string{"token-generator"}, args...), &stdout, io.Discard)

@@ -38,6 +38,14 @@ func tokenGenerator(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "token-generator: unexpected argument %q\n", flags.Arg(0))
 		return errUsage
 	}
+	// A flag given but empty (a script's unset variable) would mint a
+	// token without that restriction: refuse it rather than widen silently.
+	for flagName, value := range map[string]*string{"user": user, "scope": scope, "domains": domains,
+		"subdomains": subdomains, "types": types, "cidrs": cidrs, "expires-in": expiresIn} {
+		if isSet(flags, flagName) && len(splitList(*value)) == 0 {
+			return fmt.Errorf("--%s is empty; leave it out for no restriction", flagName)
+		}
+	}
 	cfg, err := config.Load()
 	if err != nil {
 		return err
@@ -56,13 +64,6 @@ func tokenGenerator(args []string, stdout, stderr io.Writer) error {
 		Subdomains: splitList(*subdomains),
 		Types:      splitList(*types),
 		CIDRs:      splitList(*cidrs),
-	}
-	// A flag given but empty would mint a token without that restriction:
-	// refuse it rather than widen silently.
-	for flagName, value := range map[string]*string{"scope": scope, "domains": domains, "subdomains": subdomains, "types": types, "cidrs": cidrs} {
-		if isSet(flags, flagName) && len(splitList(*value)) == 0 {
-			return fmt.Errorf("--%s is empty; leave it out for no restriction", flagName)
-		}
 	}
 	if *expiresIn != "" {
 		lifetime, err := parseLifetime(*expiresIn)
