@@ -13,12 +13,6 @@ import (
 	"github.com/dns-api/dns-api/records"
 )
 
-// The scope words a token may carry.
-const (
-	ScopeRead  = "dns:read"
-	ScopeWrite = "dns:write"
-)
-
 // received is a token's payload as it arrives. The claims this service
 // defines are kept raw so that each is checked for its exact JSON type: a
 // null or a wrongly typed claim is refused, never read as absent (which
@@ -108,7 +102,7 @@ func (r received) accessOf(zones []string) (records.Access, error) {
 	if r.Scope != nil {
 		var scope string
 		if err := strictString(r.Scope, &scope); err != nil {
-			return records.Access{}, refuse("the token's scope claim must be a string like %q", ScopeRead+" "+ScopeWrite)
+			return records.Access{}, refuse("the token's scope claim must be a string like %q", records.ScopeRead+" "+records.ScopeWrite)
 		}
 		words := strings.Fields(scope)
 		if len(words) == 0 {
@@ -117,12 +111,12 @@ func (r received) accessOf(zones []string) (records.Access, error) {
 		access.Read, access.Write = false, false
 		for _, w := range words {
 			switch w {
-			case ScopeRead:
+			case records.ScopeRead:
 				access.Read = true
-			case ScopeWrite:
+			case records.ScopeWrite:
 				access.Write = true
 			default:
-				return records.Access{}, refuse("the token's scope claim has %q; use %s and %s", w, ScopeRead, ScopeWrite)
+				return records.Access{}, refuse("the token's scope claim has %q; use %s and %s", w, records.ScopeRead, records.ScopeWrite)
 			}
 		}
 	}

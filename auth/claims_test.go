@@ -235,7 +235,7 @@ func FuzzClaims(f *testing.F) {
 			present("subdomains") && a.Names == nil,
 			present("types") && a.Types == nil,
 			present("cidrs") && a.Networks == nil,
-			present("scope") && a.Read && a.Write && !strings.Contains(string(claims["scope"]), ScopeRead):
+			present("scope") && a.Read && a.Write && !strings.Contains(string(claims["scope"]), records.ScopeRead):
 			t.Fatalf("claims %s widened to %+v", payload, a)
 		}
 		for _, z := range a.Zones {

@@ -54,12 +54,18 @@ func (op operation) String() string {
 	return "read"
 }
 
+// The token scopes: what reads and what changes need.
+const (
+	ScopeRead  = "dns:read"
+	ScopeWrite = "dns:write"
+)
+
 // scope is the token scope an operation needs.
 func (op operation) scope() string {
 	if op == write {
-		return "dns:write"
+		return ScopeWrite
 	}
-	return "dns:read"
+	return ScopeRead
 }
 
 // allowsUse checks what does not depend on the record: where the token is

@@ -123,10 +123,10 @@ func (s *Service) Effective(ctx context.Context, c Caller) (Permissions, error) 
 	a := c.Access
 	var p Permissions
 	if a.Read {
-		p.Scope = append(p.Scope, "dns:read")
+		p.Scope = append(p.Scope, read.scope())
 	}
 	if a.Write {
-		p.Scope = append(p.Scope, "dns:write")
+		p.Scope = append(p.Scope, write.scope())
 	}
 	p.Domains = s.zonesOf(c)
 	p.Subdomains = []string{"*"}
