@@ -71,24 +71,10 @@ func hostNameType(t string) bool {
 // absent name means the apex.
 func newRecordFrom(zoneName string, c recordChange) Record {
 	r := Record{Zone: zoneName}
-	if c.Name != nil {
-		r.Name = *c.Name
-	}
 	if c.Type != nil {
 		r.Type = *c.Type
 	}
-	if c.Content != nil {
-		r.Content = *c.Content
-	}
-	if c.TTL != nil {
-		r.TTL = *c.TTL
-	}
-	if c.Priority != nil {
-		r.Priority = *c.Priority
-	}
-	if c.Regions != nil {
-		r.Regions = slices.Clone(*c.Regions)
-	}
+	r, _ = applyChange(r, c) // the type is the record's own: nothing to refuse
 	return r
 }
 
