@@ -1,18 +1,15 @@
 // Package auth turns the bearer tokens dns-api hands out into identities
 // with permissions: it signs tokens for the token generator and verifies
-// them on every request, accepting HS256 only (and, when asked, the tokens
-// of python-dns-api). It knows nothing of HTTP, so what a token is and
-// what its claims mean is decided here and nowhere else.
+// them on every request, accepting HS256 only (and, when asked, the HS512
+// tokens of python-dns-api). It knows nothing of HTTP, so what a token is
+// and what its claims mean is decided here and nowhere else.
 package auth
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -26,9 +23,6 @@ const MinKeyLength = 32
 
 // maxTokenLength bounds the work spent on a token before it is verified.
 const maxTokenLength = 8 << 10
-
-// algorithm is the one signing algorithm issued and accepted.
-const algorithm = "HS256"
 
 // Claims is what the token generator puts in a token. Only Username is
 // required; every scoped claim left empty means "no restriction".
@@ -52,7 +46,7 @@ type Identity struct {
 	Name      string
 	IssuedAt  time.Time // zero if the token has none
 	ExpiresAt time.Time // zero if the token never expires
-	// Legacy marks a token minted by python-dns-api.
+	// Legacy marks an HS512 token minted by python-dns-api.
 	Legacy bool
 	Access records.Access
 }
@@ -96,7 +90,7 @@ type Options struct {
 	Revoked []string
 	// Zones are the managed zones; a token's domains must be among them.
 	Zones []string
-	// AcceptLegacy also accepts python-dns-api's tokens.
+	// AcceptLegacy also accepts python-dns-api's HS512 tokens.
 	AcceptLegacy bool
 	// Now is the clock for exp and nbf (nil means time.Now).
 	Now func() time.Time
@@ -105,8 +99,9 @@ type Options struct {
 // Verifier checks tokens against the signing key, the users, the revoked
 // ids and the managed zones.
 type Verifier struct {
-	opts   Options
-	parser *jwt.Parser
+	opts      Options
+	parser    *jwt.Parser
+	validator *jwt.Validator
 }
 
 // NewVerifier builds a Verifier.
@@ -125,13 +120,21 @@ func NewVerifier(opts Options) (*Verifier, error) {
 	opts.Revoked = slices.Clone(opts.Revoked)
 	opts.Zones = slices.Clone(opts.Zones)
 	return &Verifier{
-		opts:   opts,
-		parser: jwt.NewParser(jwt.WithValidMethods([]string{algorithm}), jwt.WithTimeFunc(opts.Now)),
+		opts: opts,
+		// HS512 passes the parser only to reach the key function, which
+		// lets exactly python-dns-api's tokens through when asked to. The
+		// claims are validated after the signature, by checkClaims and
+		// then the validator, so that nothing a forger wrote is looked at.
+		parser: jwt.NewParser(
+			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg(), jwt.SigningMethodHS512.Alg()}),
+			jwt.WithoutClaimsValidation(),
+		),
+		validator: jwt.NewValidator(jwt.WithTimeFunc(opts.Now)),
 	}, nil
 }
 
 // Verify checks a token and returns its identity, or an error that wraps
-// ErrUnauthenticated and says why.
+// ErrUnauthenticated and says why. Each part of the token is decoded once.
 func (v *Verifier) Verify(token string) (Identity, error) {
 	if token == "" {
 		return Identity{}, refuse("a bearer token is required")
@@ -139,62 +142,82 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 	if len(token) > maxTokenLength {
 		return Identity{}, refuse("the token is longer than %d bytes", maxTokenLength)
 	}
-	header, payload, err := peek(token)
-	if err != nil {
-		return Identity{}, err
-	}
-	if isLegacy(header, payload) {
-		return v.verifyLegacy(token, header, payload)
-	}
-	if err := checkClaims(payload); err != nil {
-		return Identity{}, err
-	}
-
 	var claims received
-	_, err = v.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
-		if _, ok := t.Method.(*jwt.SigningMethodHMAC); !ok {
-			return nil, errors.New("not an HMAC token")
-		}
-		return v.opts.Key, nil
+	parsed, err := v.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		return v.keyFor(t, &claims)
 	})
+	var refused *Error
 	switch {
 	case err == nil:
-	case errors.Is(err, jwt.ErrTokenExpired):
-		return Identity{}, refuse("the token has expired")
-	case errors.Is(err, jwt.ErrTokenNotValidYet):
-		return Identity{}, refuse("the token is not valid yet")
+	case errors.As(err, &refused):
+		return Identity{}, refused
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
 		return Identity{}, refuse("the token's signature is not valid (tokens must be HS256, signed with this service's key)")
 	default:
 		return Identity{}, refuse("the token is malformed")
 	}
-
-	// The signature is good: from here on, a refusal names the token's
-	// user and id for the audit log.
-	signedFor := func(err error) error {
-		var e *Error
-		if errors.As(err, &e) {
-			_ = strictString(claims.Username, &e.User)
-			e.TokenID = claims.ID
-		}
-		return err
-	}
-	user, err := v.user(claims.Username)
+	id, err := v.identify(&claims, parsed.Method == jwt.SigningMethodHS512)
 	if err != nil {
-		return Identity{}, signedFor(err)
+		// The signature is good: the refusal names the token's user and
+		// id for the audit log.
+		if errors.As(err, &refused) {
+			refused.User, refused.TokenID = claims.signedUser(), claims.ID
+		}
+		return Identity{}, err
+	}
+	return id, nil
+}
+
+// keyFor is the parser's key function: it runs after the header and claims
+// are decoded, before the signature is checked.
+func (v *Verifier) keyFor(t *jwt.Token, claims *received) (any, error) {
+	if _, ok := t.Header["crit"]; ok {
+		// RFC 7515 4.1.11: extensions this service does not understand
+		// (b64, for one, changes what is signed) must not be ignored.
+		return nil, refuse("the token's header has a crit parameter; this service understands no JWS extensions")
+	}
+	if t.Method == jwt.SigningMethodHS512 {
+		if !isLegacy(t.Header, claims) {
+			return nil, refuse("the token's signature is not valid (tokens must be HS256, signed with this service's key)")
+		}
+		if !v.opts.AcceptLegacy {
+			return nil, refuse("python-dns-api's HS512 tokens are not accepted here; ask the operator for a new token (or to set ACCEPT_LEGACY_TOKENS=true)")
+		}
+	}
+	return v.opts.Key, nil
+}
+
+// identify turns correctly signed claims into an identity, or refuses
+// them.
+func (v *Verifier) identify(claims *received, legacy bool) (Identity, error) {
+	if err := claims.check(); err != nil {
+		return Identity{}, err
+	}
+	switch err := v.validator.Validate(claims); {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return Identity{}, refuse("the token has expired")
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return Identity{}, refuse("the token is not valid yet")
+	case err != nil:
+		return Identity{}, refuse("the token is malformed")
+	}
+	user, err := v.user(claims)
+	if err != nil {
+		return Identity{}, err
+	}
+	if legacy {
+		return Identity{User: user, Legacy: true, Access: records.FullAccess()}, nil
 	}
 	var name string
-	if claims.Name != nil {
-		if err := strictString(claims.Name, &name); err != nil {
-			return Identity{}, signedFor(refuse("the token's name claim must be a string"))
-		}
+	if claims.Name != nil && strictString(claims.Name, &name) != nil {
+		return Identity{}, refuse("the token's name claim must be a string")
 	}
 	if claims.ID != "" && slices.Contains(v.opts.Revoked, claims.ID) {
-		return Identity{}, signedFor(refuse("the token has been revoked"))
+		return Identity{}, refuse("the token has been revoked")
 	}
 	access, err := claims.accessOf(v.opts.Zones)
 	if err != nil {
-		return Identity{}, signedFor(err)
+		return Identity{}, err
 	}
 	return Identity{
 		User:      user,
@@ -208,36 +231,15 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 
 // user checks the username claim: a non-empty string listed in
 // VALID_USERS (so removing a user revokes all of their tokens).
-func (v *Verifier) user(raw json.RawMessage) (string, error) {
-	var user string
-	if raw == nil || strictString(raw, &user) != nil || user == "" {
+func (v *Verifier) user(claims *received) (string, error) {
+	user := claims.signedUser()
+	if user == "" {
 		return "", refuse("the token has no username")
 	}
 	if !slices.Contains(v.opts.Users, user) {
 		return "", refuse("user %q is not allowed to use this service", user)
 	}
 	return user, nil
-}
-
-// peek decodes a compact JWS's header and payload as JSON objects, before
-// anything is trusted, to tell the token's kind.
-func peek(token string) (header, payload map[string]json.RawMessage, err error) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, nil, refuse("the token is malformed")
-	}
-	for i, into := range []*map[string]json.RawMessage{&header, &payload} {
-		raw, err := base64.RawURLEncoding.DecodeString(parts[i])
-		if err != nil || json.Unmarshal(raw, into) != nil || *into == nil {
-			return nil, nil, refuse("the token is malformed")
-		}
-		if key, dup := duplicateKey(raw); dup {
-			// The last would win here, the first elsewhere: refuse what
-			// readers could take two ways.
-			return nil, nil, refuse("the token has the %q claim twice", key)
-		}
-	}
-	return header, payload, nil
 }
 
 func timeOf(d *jwt.NumericDate) time.Time {

@@ -61,10 +61,13 @@ func TestVerify(t *testing.T) {
 	}{
 		{"hand-made HS256", valid, "alice"},
 		{"no typ header", handMade(`{"alg":"HS256"}`, `{"username":"bob","iat":`+num(past)+`}`, testKey, sha256.New), "bob"},
-		{"python-dns-api shape, legacy off", handMade(`{"alg":"HS256"}`, `{"username":"bob"}`, testKey, sha256.New), ""},
+		{"python-dns-api's HS256 shape is an ordinary token", handMade(`{"alg":"HS256"}`, `{"username":"bob"}`, testKey, sha256.New), "bob"},
+		{"registered claims iss, sub and aud are ignored", handMade(hs256, `{"username":"alice","iss":"me","sub":"x","aud":["a","b"]}`, testKey, sha256.New), "alice"},
+		{"crit header", handMade(`{"alg":"HS256","crit":["exp"]}`, `{"username":"alice","exp":`+num(future)+`}`, testKey, sha256.New), ""},
+		{"crit b64 header", handMade(`{"alg":"HS256","b64":false,"crit":["b64"]}`, `{"username":"alice"}`, testKey, sha256.New), ""},
 		{"exp in the future", handMade(hs256, `{"username":"alice","exp":`+num(future)+`}`, testKey, sha256.New), "alice"},
 		{"nbf in the past", handMade(hs256, `{"username":"alice","nbf":`+num(past)+`}`, testKey, sha256.New), "alice"},
-		{"extra claims ignored", handMade(hs256, `{"username":"alice","name":"ci","jti":"t1","iat":`+num(past)+`}`, testKey, sha256.New), "alice"},
+		{"every known claim", handMade(hs256, `{"username":"alice","name":"ci","jti":"t1","iat":`+num(past)+`}`, testKey, sha256.New), "alice"},
 
 		{"expired", handMade(hs256, `{"username":"alice","exp":`+num(past)+`}`, testKey, sha256.New), ""},
 		{"exp zero", handMade(hs256, `{"username":"alice","exp":0}`, testKey, sha256.New), ""},
@@ -123,13 +126,15 @@ func TestVerifyReasons(t *testing.T) {
 	v := newTestVerifier(t)
 	hs256 := `{"alg":"HS256","typ":"JWT"}`
 	reasons := map[string]string{
-		handMade(hs256, `{"username":"alice","exp":1}`, testKey, sha256.New):                       "expired",
-		handMade(hs256, `{"username":"alice","nbf":9999999999}`, testKey, sha256.New):              "not valid yet",
-		handMade(hs256, `{"username":"alice"}`, "another-key-another-key-another-key", sha256.New): "signature",
-		handMade(`{"alg":"HS512","typ":"JWT"}`, `{"username":"alice"}`, testKey, sha512.New):       "signature",
-		handMade(`{"alg":"HS512"}`, `{"username":"alice"}`, testKey, sha512.New):                   "ACCEPT_LEGACY_TOKENS",
-		handMade(hs256, `{"username":"alice","jti":"gone"}`, testKey, sha256.New):                  "revoked",
-		handMade(hs256, `{"username":"carol"}`, testKey, sha256.New):                               "not allowed",
+		handMade(hs256, `{"username":"alice","exp":1}`, testKey, sha256.New):                                           "expired",
+		handMade(hs256, `{"username":"alice","nbf":9999999999}`, testKey, sha256.New):                                  "not valid yet",
+		handMade(hs256, `{"username":"alice"}`, "another-key-another-key-another-key", sha256.New):                     "signature",
+		handMade(`{"alg":"HS512","typ":"JWT"}`, `{"username":"alice"}`, testKey, sha512.New):                           "signature",
+		handMade(`{"alg":"HS512"}`, `{"username":"alice"}`, testKey, sha512.New):                                       "ACCEPT_LEGACY_TOKENS",
+		handMade(hs256, `{"username":"alice","jti":"gone"}`, testKey, sha256.New):                                      "revoked",
+		handMade(hs256, `{"username":"carol"}`, testKey, sha256.New):                                                   "not allowed",
+		handMade(`{"alg":"HS256","crit":["x"]}`, `{"username":"alice"}`, testKey, sha256.New):                          "crit",
+		handMade(hs256, `{"username":"alice","subdomain":["api"]}`, "another-key-another-key-another-key", sha256.New): "signature",
 		"x.y": "malformed",
 	}
 	for token, want := range reasons {

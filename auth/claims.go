@@ -7,91 +7,165 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/dns-api/dns-api/records"
 )
 
-// received is a token's payload as it arrives. The claims this service
-// defines are kept raw so that each is checked for its exact JSON type: a
-// null or a wrongly typed claim is refused, never read as absent (which
-// would widen the token).
+// received is a token's payload as it arrives, decoded in one pass. The
+// claims this service defines are kept raw so that each is checked for its
+// exact JSON type: a null or a wrongly typed claim is refused, never read
+// as absent (which would widen the token). The time claims and the id are
+// filled in by check, for the JWT library's validator.
 type received struct {
-	Username   json.RawMessage `json:"username"`
-	Name       json.RawMessage `json:"name"`
-	Scope      json.RawMessage `json:"scope"`
-	Domains    json.RawMessage `json:"domains"`
-	Subdomains json.RawMessage `json:"subdomains"`
-	Types      json.RawMessage `json:"types"`
-	CIDRs      json.RawMessage `json:"cidrs"`
+	Username   json.RawMessage
+	Name       json.RawMessage
+	Scope      json.RawMessage
+	Domains    json.RawMessage
+	Subdomains json.RawMessage
+	Types      json.RawMessage
+	CIDRs      json.RawMessage
 	jwt.RegisteredClaims
+
+	jti     json.RawMessage
+	times   map[string]json.RawMessage // exp, nbf and iat as sent
+	names   []string                   // every claim name, in order
+	unknown []string                   // claim names outside the contract
+	twice   string                     // a claim name given twice
 }
 
-// knownClaims are the claim names this service reads.
-func knownClaims() []string {
-	return []string{"username", "name", "scope", "domains", "subdomains", "types", "cidrs", "jti", "iat", "nbf", "exp"}
+// ignoredClaims are registered claims the contract allows and this service
+// does not use.
+var ignoredClaims = []string{"iss", "sub", "aud"}
+
+// timeClaims are the claims that hold times.
+var timeClaims = []string{"exp", "nbf", "iat"}
+
+// field returns where a known claim is kept, or nil for another claim.
+func (r *received) field(name string) *json.RawMessage {
+	switch name {
+	case "username":
+		return &r.Username
+	case "name":
+		return &r.Name
+	case "scope":
+		return &r.Scope
+	case "domains":
+		return &r.Domains
+	case "subdomains":
+		return &r.Subdomains
+	case "types":
+		return &r.Types
+	case "cidrs":
+		return &r.CIDRs
+	case "jti":
+		return &r.jti
+	}
+	return nil
+}
+
+// UnmarshalJSON reads a payload, which must be a JSON object, sorting its
+// members into the claims without judging them yet: that waits for the
+// signature (see check).
+func (r *received) UnmarshalJSON(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return errors.New("the payload is not a JSON object")
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		name, _ := tok.(string)
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return err
+		}
+		if r.twice == "" && slices.Contains(r.names, name) {
+			r.twice = name
+		}
+		r.names = append(r.names, name)
+		switch f := r.field(name); {
+		case f != nil:
+			*f = value
+		case slices.Contains(timeClaims, name):
+			if r.times == nil {
+				r.times = make(map[string]json.RawMessage, len(timeClaims))
+			}
+			r.times[name] = value
+		case !slices.Contains(ignoredClaims, name):
+			r.unknown = append(r.unknown, name)
+		}
+	}
+	_, err := dec.Token() // the closing brace
+	return err
 }
 
 // latestTime bounds the time claims: the end of year 9999, in seconds.
 const latestTime = 253402300799
 
-// checkClaims checks what the JWT library reads loosely, before it does:
-// claim names differing from known ones only in case ("Scope", "USERNAME":
-// names are case-sensitive, Go's JSON decoding is not), time claims that
-// are not numbers of seconds in range (the library also reads strings,
-// and overflows on huge numbers), and a token id that is not a non-empty
-// string.
-func checkClaims(payload map[string]json.RawMessage) error {
-	for key := range payload {
-		for _, known := range knownClaims() {
-			if key != known && strings.EqualFold(key, known) {
-				return refuse("the token has a %q claim; claim names are case-sensitive (%q)", key, known)
-			}
-		}
+// maxNameShown is how much of a claim name a refusal repeats.
+const maxNameShown = 40
+
+// check refuses what the contract does not allow and the JWT library
+// would read loosely: a claim outside the contract (so a misspelt
+// restriction, "subdomain" or "scopes", can never mean "no restriction"),
+// a claim given twice (readers would take different ones), time claims
+// that are not numbers of seconds in range (the library also reads
+// strings, and overflows on huge numbers), and a token id that is not a
+// non-empty string.
+func (r *received) check() error {
+	if r.twice != "" {
+		return refuse("the token has the %q claim twice", cut(r.twice))
 	}
-	for _, claim := range []string{"exp", "nbf", "iat"} {
-		raw, ok := payload[claim]
-		if !ok {
-			continue
+	if len(r.unknown) > 0 {
+		name := r.unknown[0]
+		known := []string{"username", "name", "jti", "iat", "nbf", "exp", "scope", "domains", "subdomains", "types", "cidrs"}
+		if i := slices.IndexFunc(known, func(k string) bool { return strings.EqualFold(k, name) }); i >= 0 {
+			return refuse("the token has a %q claim; claim names are case-sensitive (%q)", cut(name), known[i])
 		}
+		return refuse("the token has a %q claim, which this service does not know; its claims are %s",
+			cut(name), strings.Join(known, ", "))
+	}
+	for name, raw := range r.times {
 		var seconds float64
 		if !isNumber(raw) || json.Unmarshal(raw, &seconds) != nil || seconds < 0 || seconds > latestTime {
-			return refuse("the token's %s claim must be a time in seconds since 1970", claim)
+			return refuse("the token's %s claim must be a time in seconds since 1970", name)
+		}
+		date := jwt.NewNumericDate(time.Unix(int64(seconds), 0))
+		switch name {
+		case "exp":
+			r.ExpiresAt = date
+		case "nbf":
+			r.NotBefore = date
+		case "iat":
+			r.IssuedAt = date
 		}
 	}
-	if raw, ok := payload["jti"]; ok {
-		var id string
-		if strictString(raw, &id) != nil || id == "" {
-			return refuse("the token's jti claim must be a non-empty string")
-		}
+	if r.jti != nil && (strictString(r.jti, &r.ID) != nil || r.ID == "") {
+		return refuse("the token's jti claim must be a non-empty string")
 	}
 	return nil
 }
 
-// duplicateKey reports a key a JSON object holds twice, at its top level.
-func duplicateKey(raw []byte) (string, bool) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return "", false
+// signedUser is the username claim if it is a string, else "".
+func (r *received) signedUser() string {
+	var user string
+	if r.Username == nil || strictString(r.Username, &user) != nil {
+		return ""
 	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", false
-		}
-		key, _ := tok.(string)
-		if seen[key] {
-			return key, true
-		}
-		seen[key] = true
-		var skip json.RawMessage
-		if dec.Decode(&skip) != nil {
-			return "", false
-		}
+	return user
+}
+
+// cut shortens a name taken from a token for a message.
+func cut(s string) string {
+	if len(s) > maxNameShown {
+		return s[:maxNameShown] + "..."
 	}
-	return "", false
+	return s
 }
 
 // accessOf turns the scoped claims into the token's access. zones are the

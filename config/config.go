@@ -41,18 +41,23 @@ func (s Secret) Reveal() string { return string(s) }
 
 // Config is every setting of API.md's configuration table, validated.
 type Config struct {
-	Port               int
-	SecretKey          Secret
-	ValidUsers         []string
-	AccountToken       Secret
-	AccountID          string
-	Domains            []string
-	Blacklist          records.Patterns
-	TTL                int
-	BaseURL            string
-	RevokedTokens      []string
-	UpstreamTimeout    time.Duration
-	TrustedProxies     []netip.Prefix
+	Port            int
+	SecretKey       Secret
+	ValidUsers      []string
+	AccountToken    Secret
+	AccountID       string
+	Domains         []string
+	Blacklist       records.Patterns
+	TTL             int
+	BaseURL         string
+	RevokedTokens   []string
+	UpstreamTimeout time.Duration
+	RequestTimeout  time.Duration
+	TrustedProxies  []netip.Prefix
+	// OnHeroku is set when DYNO is: without TRUSTED_PROXIES, the client
+	// is then the last X-Forwarded-For entry (Heroku's router's).
+	OnHeroku           bool
+	MaxConnections     int
 	CacheTTL           time.Duration
 	AcceptLegacyTokens bool
 }
@@ -70,14 +75,25 @@ type env struct {
 	BaseURL               string        `envconfig:"DNSIMPLE_BASE_URL" default:"https://api.dnsimple.com"`
 	RevokedTokens         string        `envconfig:"REVOKED_TOKENS"`
 	UpstreamTimeout       time.Duration `envconfig:"UPSTREAM_TIMEOUT" default:"10s"`
-	TrustedProxies        string        `envconfig:"TRUSTED_PROXIES" default:"127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"`
+	RequestTimeout        time.Duration `envconfig:"REQUEST_TIMEOUT" default:"25s"`
+	TrustedProxies        string        `envconfig:"TRUSTED_PROXIES"`
+	Dyno                  string        `envconfig:"DYNO"`
+	MaxConnections        string        `envconfig:"MAX_CONNECTIONS" default:"1000"`
 	CacheTTL              time.Duration `envconfig:"CACHE_TTL" default:"60s"`
 	AcceptLegacyTokens    bool          `envconfig:"ACCEPT_LEGACY_TOKENS" default:"false"`
 }
 
-// maxUpstreamTimeout bounds UPSTREAM_TIMEOUT: Heroku's router gives up on
-// a request after 30 seconds anyway.
-const maxUpstreamTimeout = 2 * time.Minute
+// Bounds of the timeouts. Heroku's router gives up on a request after 30
+// seconds, so there a request must end before that.
+const (
+	maxUpstreamTimeout = 2 * time.Minute
+	maxRequestTimeout  = 10 * time.Minute
+	herokuRouterLimit  = 30 * time.Second
+)
+
+// maxMaxConnections bounds MAX_CONNECTIONS well below what a process may
+// open.
+const maxMaxConnections = 100000
 
 // Load reads and validates the environment. The error is one line naming
 // the variable at fault.
@@ -143,8 +159,19 @@ func (e env) validate() (Config, error) {
 		return Config{}, fmt.Errorf("UPSTREAM_TIMEOUT: must be above 0 and at most %s; %s is not", maxUpstreamTimeout, e.UpstreamTimeout)
 	}
 	c.UpstreamTimeout = e.UpstreamTimeout
+	c.OnHeroku = strings.TrimSpace(e.Dyno) != ""
+	switch {
+	case e.RequestTimeout <= 0 || e.RequestTimeout > maxRequestTimeout:
+		return Config{}, fmt.Errorf("REQUEST_TIMEOUT: must be above 0 and at most %s; %s is not", maxRequestTimeout, e.RequestTimeout)
+	case c.OnHeroku && e.RequestTimeout >= herokuRouterLimit:
+		return Config{}, fmt.Errorf("REQUEST_TIMEOUT: must be below Heroku's %s router limit; %s is not", herokuRouterLimit, e.RequestTimeout)
+	}
+	c.RequestTimeout = e.RequestTimeout
 	if c.TrustedProxies, err = parsePrefixes(e.TrustedProxies); err != nil {
 		return Config{}, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
+	if c.MaxConnections, err = strconv.Atoi(strings.TrimSpace(e.MaxConnections)); err != nil || c.MaxConnections < 1 || c.MaxConnections > maxMaxConnections {
+		return Config{}, fmt.Errorf("MAX_CONNECTIONS: %q is not a number from 1 to %d", e.MaxConnections, maxMaxConnections)
 	}
 	if e.CacheTTL < 0 {
 		return Config{}, fmt.Errorf("CACHE_TTL: must not be negative; %s is", e.CacheTTL)
@@ -167,10 +194,10 @@ func (c Config) RequireAccountToken() error {
 func (c Config) String() string {
 	return fmt.Sprintf("PORT=%d SECRET_KEY=%s VALID_USERS=%s DNSIMPLE_ACCOUNT_TOKEN=%s DNSIMPLE_ACCOUNT_ID=%s "+
 		"DNSIMPLE_DOMAINS=%s BLACKLISTED_SUBDOMAINS=%s DNSIMPLE_DOMAIN_TTL=%d DNSIMPLE_BASE_URL=%s "+
-		"REVOKED_TOKENS=%d UPSTREAM_TIMEOUT=%s TRUSTED_PROXIES=%s CACHE_TTL=%s ACCEPT_LEGACY_TOKENS=%t",
+		"REVOKED_TOKENS=%d UPSTREAM_TIMEOUT=%s REQUEST_TIMEOUT=%s TRUSTED_PROXIES=%s MAX_CONNECTIONS=%d CACHE_TTL=%s ACCEPT_LEGACY_TOKENS=%t",
 		c.Port, c.SecretKey, strings.Join(c.ValidUsers, ","), c.AccountToken, c.AccountID,
 		strings.Join(c.Domains, ","), c.Blacklist, c.TTL, c.BaseURL,
-		len(c.RevokedTokens), c.UpstreamTimeout, c.TrustedProxies, c.CacheTTL, c.AcceptLegacyTokens)
+		len(c.RevokedTokens), c.UpstreamTimeout, c.RequestTimeout, c.TrustedProxies, c.MaxConnections, c.CacheTTL, c.AcceptLegacyTokens)
 }
 
 // GoString keeps %#v from printing the secrets' fields by way of the struct.
@@ -256,10 +283,11 @@ func parseDomains(s string) ([]string, error) {
 
 // parseBaseURL accepts an absolute https URL, or http to a loopback host
 // (a local emulator): the account token must not cross a network in clear.
+// It is the API root: the client adds /v2 itself.
 func parseBaseURL(s string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("%q is not an API root like https://api.dnsimple.com", s)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" {
+		return "", fmt.Errorf("%s is not an API root like https://api.dnsimple.com (no user, query or fragment)", RedactURL(s))
 	}
 	switch u.Scheme {
 	case "https":
@@ -267,12 +295,38 @@ func parseBaseURL(s string) (string, error) {
 		host := u.Hostname()
 		addr, err := netip.ParseAddr(host)
 		if host != "localhost" && (err != nil || !addr.IsLoopback()) {
-			return "", fmt.Errorf("%q: http is allowed only to localhost; use https", s)
+			return "", fmt.Errorf("%s: http is allowed only to localhost; use https", RedactURL(s))
 		}
 	default:
-		return "", fmt.Errorf("%q is not an http(s) URL", s)
+		return "", fmt.Errorf("%s is not an http(s) URL", RedactURL(s))
 	}
-	return strings.TrimSuffix(u.String(), "/"), nil
+	root := strings.TrimSuffix(u.String(), "/")
+	if strings.HasSuffix(strings.ToLower(root), "/v2") {
+		return "", fmt.Errorf("%s ends in /v2: give the API root without it, like https://api.dnsimple.com", RedactURL(s))
+	}
+	return root, nil
+}
+
+// RedactURL renders a URL from the environment for a message: its scheme,
+// host and path, with any user info and query replaced, so that a password
+// or token in them is never printed. What does not parse as a URL is not
+// repeated at all.
+func RedactURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return "the value"
+	}
+	if u.User != nil {
+		u.User = url.User("REDACTED")
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		u.RawQuery, u.ForceQuery = "REDACTED", false
+	}
+	u.Fragment, u.RawFragment = "", ""
+	if u.Opaque != "" {
+		return "the value"
+	}
+	return strconv.Quote(u.String())
 }
 
 // parsePrefixes reads CIDRs; a bare address counts as a single host.

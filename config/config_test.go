@@ -35,10 +35,14 @@ var variables = []string{
 	"DNSIMPLE_BASE_URL",
 	"REVOKED_TOKENS",
 	"UPSTREAM_TIMEOUT",
+	"REQUEST_TIMEOUT",
 	"TRUSTED_PROXIES",
 	"CACHE_TTL",
 	"ACCEPT_LEGACY_TOKENS",
 }
+
+// others are variables beyond API.md's table that the service reads.
+var others = []string{"DYNO", "MAX_CONNECTIONS"}
 
 // unset removes a variable for the rest of the test; t.Setenv first, so
 // that the old value comes back afterwards.
@@ -52,7 +56,7 @@ func unset(t *testing.T, name string) {
 // variable of the table.
 func baseline(t *testing.T) {
 	t.Helper()
-	for _, name := range variables {
+	for _, name := range append(variables, others...) {
 		unset(t, name)
 	}
 	t.Setenv("SECRET_KEY", testSecretKey)
@@ -91,31 +95,50 @@ func TestDefaults(t *testing.T) {
 	assert.False(t, c.AcceptLegacyTokens)
 	assert.NoError(t, c.RequireAccountToken())
 
-	want := []netip.Prefix{
-		netip.MustParsePrefix("127.0.0.0/8"),
-		netip.MustParsePrefix("::1/128"),
-		netip.MustParsePrefix("10.0.0.0/8"),
-		netip.MustParsePrefix("172.16.0.0/12"),
-		netip.MustParsePrefix("192.168.0.0/16"),
-		netip.MustParsePrefix("fc00::/7"),
-	}
-	assert.ElementsMatch(t, want, c.TrustedProxies)
+	assert.Equal(t, 25*time.Second, c.RequestTimeout)
+	assert.Empty(t, c.TrustedProxies, "no proxy is trusted unless named")
+	assert.False(t, c.OnHeroku)
+	assert.Equal(t, 1000, c.MaxConnections)
+}
 
-	trusted := func(ip string) bool {
-		addr := netip.MustParseAddr(ip)
-		for _, p := range c.TrustedProxies {
-			if p.Contains(addr) {
-				return true
-			}
-		}
-		return false
+func TestHeroku(t *testing.T) {
+	baseline(t)
+	t.Setenv("DYNO", "web.1")
+	c, err := Load()
+	require.NoError(t, err)
+	assert.True(t, c.OnHeroku)
+	assert.Empty(t, c.TrustedProxies)
+
+	t.Setenv("REQUEST_TIMEOUT", "30s")
+	_, err = Load()
+	assert.ErrorContains(t, err, "REQUEST_TIMEOUT: must be below Heroku's 30s router limit")
+	unset(t, "DYNO")
+	c, err = Load()
+	require.NoError(t, err, "off Heroku a longer deadline is fine")
+	assert.Equal(t, 30*time.Second, c.RequestTimeout)
+}
+
+func TestURLsAreNeverPrintedWhole(t *testing.T) {
+	for _, value := range []string{
+		"https://user:Frobnicate@api.dnsimple.com",
+		"https://api.dnsimple.com/?token=Frobnicate",
+		"https://api.dnsimple.com/?Frobnicate",
+		"http://Frobnicate@10.0.0.1:8080",
+		"ftp://u:Frobnicate@x",
+		"https://api.dnsimple.com#Frobnicate",
+	} {
+		baseline(t)
+		t.Setenv("DNSIMPLE_BASE_URL", value)
+		_, err := Load()
+		require.Error(t, err, value)
+		assert.Contains(t, err.Error(), "DNSIMPLE_BASE_URL")
+		assert.NotContains(t, err.Error(), "Frobnicate", value)
 	}
-	for _, ip := range []string{"127.0.0.1", "::1", "10.1.2.3", "172.31.255.255", "192.168.0.1", "fd12::1"} {
-		assert.True(t, trusted(ip), "%s is trusted by default", ip)
-	}
-	for _, ip := range []string{"203.0.113.7", "172.32.0.1", "8.8.8.8", "2001:db8::1", "169.254.1.1"} {
-		assert.False(t, trusted(ip), "%s is not trusted by default", ip)
-	}
+	baseline(t)
+	t.Setenv("DNSIMPLE_BASE_URL", "https://api.dnsimple.com/v2/")
+	_, err := Load()
+	assert.ErrorContains(t, err, "ends in /v2: give the API root without it")
+	assert.Equal(t, `"https://REDACTED@host/path?REDACTED"`, RedactURL("https://u:p@host/path?q=1#f"))
 }
 
 func TestEverySettingRead(t *testing.T) {
@@ -129,7 +152,9 @@ func TestEverySettingRead(t *testing.T) {
 	t.Setenv("DNSIMPLE_BASE_URL", "https://api.sandbox.dnsimple.com")
 	t.Setenv("REVOKED_TOKENS", "jti-1,jti-2")
 	t.Setenv("UPSTREAM_TIMEOUT", "3s")
+	t.Setenv("REQUEST_TIMEOUT", "20s")
 	t.Setenv("TRUSTED_PROXIES", "10.0.0.0/8")
+	t.Setenv("MAX_CONNECTIONS", "64")
 	t.Setenv("CACHE_TTL", "0")
 	t.Setenv("ACCEPT_LEGACY_TOKENS", "true")
 
@@ -148,6 +173,8 @@ func TestEverySettingRead(t *testing.T) {
 	assert.Equal(t, "https://api.sandbox.dnsimple.com", c.BaseURL)
 	assert.Equal(t, []string{"jti-1", "jti-2"}, c.RevokedTokens)
 	assert.Equal(t, 3*time.Second, c.UpstreamTimeout)
+	assert.Equal(t, 20*time.Second, c.RequestTimeout)
+	assert.Equal(t, 64, c.MaxConnections)
 	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, c.TrustedProxies)
 	assert.Zero(t, c.CacheTTL, "0 disables the cache")
 	assert.True(t, c.AcceptLegacyTokens)
@@ -210,6 +237,11 @@ func TestBadValues(t *testing.T) {
 		{"trusted proxy prefix too long", "TRUSTED_PROXIES", "10.0.0.0/33", false},
 		{"trusted proxy not an address", "TRUSTED_PROXIES", "10.0.0.0/8,router", false},
 		{"ACCEPT_LEGACY_TOKENS not a boolean", "ACCEPT_LEGACY_TOKENS", "maybe", false},
+		{"base URL with /v2", "DNSIMPLE_BASE_URL", "https://api.dnsimple.com/v2", false},
+		{"REQUEST_TIMEOUT zero", "REQUEST_TIMEOUT", "0s", false},
+		{"REQUEST_TIMEOUT too long", "REQUEST_TIMEOUT", "11m", false},
+		{"MAX_CONNECTIONS zero", "MAX_CONNECTIONS", "0", false},
+		{"MAX_CONNECTIONS not a number", "MAX_CONNECTIONS", "many", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -81,9 +82,18 @@ func handleWhoami(svc *records.Service) echo.HandlerFunc {
 				Scope: p.Scope, Domains: p.Domains, Subdomains: p.Subdomains,
 				Types: p.Types, CIDRs: p.Networks, Blacklisted: p.Blacklist,
 			},
-			Client: caller.Addr.String(),
+			Client: addrText(caller.Addr),
 		})
 	}
+}
+
+// addrText is a client address for an answer: "unknown" when there is
+// none (no address matches any network then).
+func addrText(a netip.Addr) string {
+	if !a.IsValid() {
+		return "unknown"
+	}
+	return a.String()
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -318,9 +328,11 @@ func recordID(c echo.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	id, err := strconv.ParseInt(p[0], 10, 64)
-	if err != nil || id <= 0 {
-		return 0, badRequest("record id %q is not a positive whole number", p[0])
+	// Digits only, no sign, no leading zero: one spelling per id.
+	raw := p[0]
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 || raw[0] < '1' || raw[0] > '9' {
+		return 0, badRequest("record id %s is not a positive whole number written in digits", quoteShort(raw))
 	}
 	return id, nil
 }

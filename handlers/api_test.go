@@ -62,7 +62,7 @@ func TestAuthorizationHeaderForms(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{})
 	send := func(headers http.Header, query string) int {
-		req, err := http.NewRequest(http.MethodGet, s.api.URL+"/whoami"+query, nil)
+		req, err := http.NewRequest(http.MethodGet, s.url+"/whoami"+query, nil)
 		require.NoError(t, err)
 		req.Header = headers
 		resp, err := http.DefaultClient.Do(req)
@@ -192,7 +192,7 @@ func TestConcurrentUpsertsConverge(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/records/A/example.com/race/203.0.113.%d", s.api.URL, 1+i%3), nil)
+			req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/records/A/example.com/race/203.0.113.%d", s.url, 1+i%3), nil)
 			req.Header.Set("Authorization", "Bearer "+aliceToken)
 			resp, err := http.DefaultClient.Do(req)
 			if assert.NoError(t, err) {
@@ -397,6 +397,15 @@ func TestBlacklistCannotBeBypassed(t *testing.T) {
 		"/records/A/example.com/a.b.internal/203.0.113.7",
 		"/records/TXT/example.com/_acme-challenge.db.internal/token",
 		"/records/A/example.org/www/203.0.113.7",
+		// Challenge names whose wildcard certificate would cover a
+		// blacklisted name: *.example.com covers www, *.internal covers
+		// db.internal.
+		"/records/TXT/example.com/_acme-challenge/token",
+		"/records/CNAME/example.com/_acme-challenge/elsewhere.example.net",
+		"/records/TXT/example.com/_acct._acme-challenge/token",
+		"/records/TXT/example.com/_validation-persist/token",
+		"/records/TXT/example.com/_acme-challenge.internal/token",
+		"/records/CNAME/example.com/_validation-persist.internal/elsewhere.example.net",
 	}
 	for _, p := range paths {
 		a := s.do(request{method: http.MethodPost, path: p, token: aliceToken})
@@ -410,7 +419,11 @@ func TestBlacklistCannotBeBypassed(t *testing.T) {
 	assert.Empty(t, s.emu.Requests(), "a blacklisted name never reaches DNSimple")
 
 	// Names near the blacklist are fine.
-	for _, p := range []string{"/records/A/example.com/www2/203.0.113.7", "/records/A/example.com/internal/203.0.113.7", "/records/TXT/example.com/_acme-challenge/token"} {
+	for _, p := range []string{
+		"/records/A/example.com/www2/203.0.113.7", "/records/A/example.com/internal/203.0.113.7",
+		"/records/TXT/example.com/_dmarc/v=DMARC1", "/records/TXT/example.com/_acme-challenge.api/token",
+		"/records/TXT/example.com/_acme-challenge.x.api/token", "/records/TXT/example.org/_acme-challenge.www2/token",
+	} {
 		a := s.do(request{method: http.MethodPost, path: p, token: aliceToken})
 		assert.Equal(t, http.StatusCreated, a.status, "%s: %s", p, a.raw)
 	}
@@ -660,7 +673,7 @@ func TestBodyLimitIs64KiB(t *testing.T) {
 	assert.Equal(t, http.StatusRequestEntityTooLarge, a.status, "%.200s", a.raw)
 
 	// A chunked body over the limit is refused even where no body is read.
-	req, err := http.NewRequest(http.MethodPost, s.api.URL+"/records/A/example.com/chunked/203.0.113.7",
+	req, err := http.NewRequest(http.MethodPost, s.url+"/records/A/example.com/chunked/203.0.113.7",
 		io.MultiReader(strings.NewReader(strings.Repeat("x", 70<<10))))
 	require.NoError(t, err)
 	req.ContentLength = -1
@@ -698,7 +711,7 @@ func TestJSONBodiesAreStrict(t *testing.T) {
 		a := s.do(request{method: http.MethodPost, path: "/records", body: body, token: aliceToken})
 		assert.Equal(t, http.StatusBadRequest, a.status, "%s: %s", name, a.raw)
 	}
-	req, _ := http.NewRequest(http.MethodPost, s.api.URL+"/records",
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/records",
 		strings.NewReader(`{"domain_type":"A","domain":"example.com","subdomain":"k","to":"203.0.113.7"}`))
 	req.Header.Set("Authorization", "Bearer "+aliceToken)
 	req.Header.Add("Content-Type", "application/json")

@@ -64,7 +64,7 @@ func describe(err error) (int, string) {
 	case errors.Is(err, upstream.ErrNotFound):
 		return http.StatusNotFound, "the record no longer exists"
 	case errors.Is(err, upstream.ErrRefused):
-		return http.StatusConflict, "DNSimple refused the change: " + upstreamMessage(err)
+		return http.StatusConflict, refusedTitle(err)
 	case errors.Is(err, upstream.ErrRateLimited):
 		return http.StatusServiceUnavailable, "DNSimple's rate limit for this account is used up"
 	case errors.Is(err, upstream.ErrTimeout):
@@ -99,12 +99,16 @@ func recordsStatus(kind error) int {
 	return http.StatusInternalServerError
 }
 
-func upstreamMessage(err error) string {
+// refusedTitle words a change DNSimple refused, in our words: its own
+// message may quote what was sent, so only the field names it faulted are
+// repeated.
+func refusedTitle(err error) string {
+	title := "DNSimple refused the change: a CNAME cannot share its name with other records, and the same record cannot exist twice"
 	var upErr *upstream.Error
-	if errors.As(err, &upErr) && upErr.Message != "" {
-		return upErr.Message
+	if errors.As(err, &upErr) && len(upErr.Fields) > 0 {
+		title += " (it objected to: " + strings.Join(upErr.Fields, ", ") + ")"
 	}
-	return "no reason given"
+	return title
 }
 
 // httpTitle words the errors echo and this package raise as *echo.HTTPError.
@@ -126,4 +130,14 @@ func httpTitle(e *echo.HTTPError) string {
 // badRequest is a 400 about the HTTP request itself (query, body, path).
 func badRequest(format string, args ...any) error {
 	return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf(format, args...))
+}
+
+// quoteShort quotes a value from the request for a title, cut to a
+// readable length.
+func quoteShort(s string) string {
+	const most = 64
+	if len(s) > most {
+		return strconv.Quote(s[:most]) + "..."
+	}
+	return strconv.Quote(s)
 }

@@ -7,8 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"hash"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -19,10 +21,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/dns-api/dns-api/auth"
-	"github.com/dns-api/dns-api/handlers"
+	"github.com/dns-api/dns-api/app"
+	"github.com/dns-api/dns-api/config"
 	"github.com/dns-api/dns-api/records"
-	"github.com/dns-api/dns-api/upstream"
 	"github.com/dns-api/dns-api/upstream/emulator"
 )
 
@@ -38,7 +39,8 @@ const (
 type stack struct {
 	t    testing.TB
 	emu  *emulator.Emulator
-	api  *httptest.Server
+	app  *app.App
+	url  string // the service's
 	logs *syncBuffer
 
 	mu    sync.Mutex
@@ -51,6 +53,8 @@ type stackOptions struct {
 	revoked        []string
 	acceptLegacy   bool
 	trustedProxies []netip.Prefix
+	onHeroku       bool
+	maxConnections int
 }
 
 func newStack(t testing.TB, opts stackOptions) *stack {
@@ -76,33 +80,43 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	if timeout == 0 {
 		timeout = testTimeout
 	}
-	provider, err := upstream.NewDNSimple(context.Background(), upstream.DNSimpleConfig{
-		BaseURL: upstreamSrv.URL, Token: testAccountToken, Timeout: timeout,
-	})
-	require.NoError(t, err)
-	emu.ResetRequests() // forget the whoami of the account id discovery
 	blacklist, err := records.ParsePatterns(opts.blacklist)
 	require.NoError(t, err)
-	logger := slog.New(slog.NewJSONHandler(s.logs, nil))
-	svc, err := records.NewService(provider, records.Options{
-		Zones: []string{"example.com", "example.org"}, Blacklist: blacklist, TTL: 60, Audit: logger,
-	})
+	if opts.maxConnections == 0 {
+		opts.maxConnections = 1000
+	}
+	cfg := config.Config{
+		SecretKey:          config.Secret(testSecret),
+		ValidUsers:         []string{"alice", "bob"},
+		AccountToken:       config.Secret(testAccountToken),
+		Domains:            []string{"example.com", "example.org"},
+		Blacklist:          blacklist,
+		TTL:                60,
+		BaseURL:            upstreamSrv.URL,
+		RevokedTokens:      opts.revoked,
+		UpstreamTimeout:    timeout,
+		RequestTimeout:     3 * timeout,
+		TrustedProxies:     opts.trustedProxies,
+		OnHeroku:           opts.onHeroku,
+		MaxConnections:     opts.maxConnections,
+		AcceptLegacyTokens: opts.acceptLegacy,
+	}
+	service, err := app.New(context.Background(), cfg, app.Options{Logger: slog.New(slog.NewJSONHandler(s.logs, nil))})
 	require.NoError(t, err)
-	verifier, err := auth.NewVerifier(auth.Options{
-		Key: []byte(testSecret), Users: []string{"alice", "bob"}, Zones: []string{"example.com", "example.org"},
-		Revoked: opts.revoked, AcceptLegacy: opts.acceptLegacy,
-	})
+	s.app = service
+	emu.ResetRequests() // forget the whoami of the account id discovery
+
+	// The service runs as serve runs it: its own listener and server.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	handler, err := handlers.NewServer(handlers.Deps{
-		Records:        svc,
-		Verifier:       verifier,
-		Logger:         logger,
-		RequestTimeout: 3 * timeout,
-		TrustedProxies: opts.trustedProxies,
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- service.Serve(ctx, l) }()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-served)
 	})
-	require.NoError(t, err)
-	s.api = httptest.NewServer(handler)
-	t.Cleanup(s.api.Close)
+	s.url = "http://" + l.Addr().String()
 	return s
 }
 
@@ -160,9 +174,14 @@ func token(payload string) string {
 // signWith builds a compact JWS: base64url(header).base64url(payload).
 // base64url(HMAC-SHA256(key, those two)).
 func signWith(header, payload, key string) string {
+	return signWithHash(header, payload, key, sha256.New)
+}
+
+// signWithHash is signWith with another HMAC hash.
+func signWithHash(header, payload, key string, h func() hash.Hash) string {
 	enc := base64.RawURLEncoding
 	input := enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString([]byte(payload))
-	mac := hmac.New(sha256.New, []byte(key))
+	mac := hmac.New(h, []byte(key))
 	mac.Write([]byte(input))
 	return input + "." + enc.EncodeToString(mac.Sum(nil))
 }
@@ -220,7 +239,7 @@ func (s *stack) do(r request) answer {
 	if r.body != "" {
 		body = strings.NewReader(r.body)
 	}
-	req, err := http.NewRequest(r.method, s.api.URL+r.path, body)
+	req, err := http.NewRequest(r.method, s.url+r.path, body)
 	require.NoError(s.t, err)
 	if r.body != "" {
 		req.Header.Set("Content-Type", "application/json")

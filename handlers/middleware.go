@@ -244,21 +244,47 @@ func jsonProblem(err error) string {
 	return "malformed JSON"
 }
 
-// clientIP builds the extractor of the client address: the connection's
-// address, or X-Forwarded-For's nearest untrusted hop when the connection
-// comes from a trusted proxy (Heroku's router). Only the configured ranges
-// are trusted, none by default of echo's own.
-func clientIP(trusted []netip.Prefix) echo.IPExtractor {
-	options := []echo.TrustOption{
-		echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false),
+// clientIP builds the extractor of the client address (API.md, "Client
+// address"). By default it is the connection's address. With trusted
+// proxies, a connection from one of them is a proxy: X-Forwarded-For is
+// read from the right, skipping trusted addresses, and the first other
+// one is the client (echo's extractor, with none of its own defaults
+// trusted). On Heroku without trusted proxies, the last entry is the
+// client: Heroku's router appends the address it saw, and dynos are
+// reachable only through it.
+func clientIP(trusted []netip.Prefix, onHeroku bool) echo.IPExtractor {
+	switch {
+	case len(trusted) > 0:
+		options := []echo.TrustOption{
+			echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false),
+		}
+		for _, p := range trusted {
+			options = append(options, echo.TrustIPRange(&net.IPNet{
+				IP:   p.Addr().AsSlice(),
+				Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen()),
+			}))
+		}
+		return echo.ExtractIPFromXFFHeader(options...)
+	case onHeroku:
+		return lastForwardedFor
 	}
-	for _, p := range trusted {
-		options = append(options, echo.TrustIPRange(&net.IPNet{
-			IP:   p.Addr().AsSlice(),
-			Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen()),
-		}))
+	return echo.ExtractIPDirect()
+}
+
+// lastForwardedFor is the last X-Forwarded-For entry, or "" (no address:
+// it matches no network) when there is none or it is not an address.
+func lastForwardedFor(r *http.Request) string {
+	values := r.Header.Values(echo.HeaderXForwardedFor)
+	if len(values) == 0 {
+		return ""
 	}
-	return echo.ExtractIPFromXFFHeader(options...)
+	last := values[len(values)-1]
+	last = strings.TrimSpace(last[strings.LastIndexByte(last, ',')+1:])
+	addr, err := netip.ParseAddr(last)
+	if err != nil {
+		return ""
+	}
+	return addr.String()
 }
 
 // requestLog logs one line per request: method, path (never the query,

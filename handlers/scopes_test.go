@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"crypto/sha512"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -42,8 +43,11 @@ func TestScopeClaim(t *testing.T) {
 	writeOnly := token(`{"username":"alice","scope":"dns:write"}`)
 	both := token(`{"username":"alice","scope":"dns:read dns:write"}`)
 
+	for _, tok := range []string{readOnly, writeOnly} {
+		a := s.do(request{method: http.MethodGet, path: "/whoami", token: tok})
+		assert.Equal(t, http.StatusOK, a.status, "any valid token may see itself (an ACME-only token too): %s", a.raw)
+	}
 	for _, r := range []request{
-		{method: http.MethodGet, path: "/whoami"},
 		{method: http.MethodGet, path: "/domains"},
 		{method: http.MethodGet, path: "/records"},
 		{method: http.MethodGet, path: "/records/" + id},
@@ -258,7 +262,7 @@ func TestEveryProtectedRouteChecksPermissions(t *testing.T) {
 	public := map[string]bool{"GET /": true, "HEAD /": true}
 	outside := token(`{"username":"alice","cidrs":["192.0.2.0/24"]}`)
 	readOnly := token(`{"username":"alice","scope":"dns:read"}`)
-	e, ok := s.api.Config.Handler.(*echo.Echo)
+	e, ok := s.app.Handler().(*echo.Echo)
 	require.True(t, ok)
 
 	walked := 0
@@ -288,22 +292,31 @@ func TestEveryProtectedRouteChecksPermissions(t *testing.T) {
 
 func TestLegacyTokensEndToEnd(t *testing.T) {
 	t.Parallel()
-	// python-dns-api's token, as itsdangerous built it: header {"alg":"HS256"}
-	// only, payload {"username": ...} only, HMAC with the raw secret.
-	legacy := handSigned(`{"alg":"HS256"}`, `{"username":"alice"}`)
+	// python-dns-api's tokens, as itsdangerous built them: header
+	// {"alg": ...} only, payload {"username": ...} only, HMAC with the raw
+	// secret. Before itsdangerous 1.0 they were HS256: ordinary tokens.
+	early := handSigned(`{"alg":"HS256"}`, `{"username":"alice"}`)
+	late := signWithHash(`{"alg":"HS512"}`, `{"username":"alice"}`, testSecret, sha512.New)
 
 	off := newStack(t, stackOptions{})
-	a := off.do(request{method: http.MethodGet, path: "/whoami", token: legacy})
-	assert.Equal(t, http.StatusUnauthorized, a.status, "off by default: %s", a.raw)
+	a := off.do(request{method: http.MethodGet, path: "/whoami", token: early})
+	require.Equal(t, http.StatusOK, a.status, "the minimal HS256 token is an ordinary token: %s", a.raw)
+	assert.Equal(t, false, a.data()["token"].(map[string]any)["legacy"])
+	a = off.do(request{method: http.MethodGet, path: "/whoami", token: late})
+	assert.Equal(t, http.StatusUnauthorized, a.status, "HS512 is off by default: %s", a.raw)
+	assert.Contains(t, a.title(), "ACCEPT_LEGACY_TOKENS")
 
 	on := newStack(t, stackOptions{acceptLegacy: true, blacklist: []string{"www"}})
-	a = on.do(request{method: http.MethodGet, path: "/whoami", token: legacy})
+	a = on.do(request{method: http.MethodGet, path: "/whoami", token: late})
 	require.Equal(t, http.StatusOK, a.status, a.raw)
 	assert.Equal(t, true, a.data()["token"].(map[string]any)["legacy"])
-	assert.Equal(t, http.StatusCreated, on.upsertAs(legacy, "A", "example.com", "old", "203.0.113.7").status)
-	assert.Equal(t, http.StatusForbidden, on.upsertAs(legacy, "A", "example.com", "www", "203.0.113.7").status, "the blacklist still applies")
+	assert.Equal(t, http.StatusCreated, on.upsertAs(late, "A", "example.com", "old", "203.0.113.7").status)
+	assert.Equal(t, http.StatusForbidden, on.upsertAs(late, "A", "example.com", "www", "203.0.113.7").status, "the blacklist still applies")
 	assert.Equal(t, http.StatusUnauthorized, on.do(request{method: http.MethodGet, path: "/whoami",
-		token: handSigned(`{"alg":"HS256"}`, `{"username":"carol"}`)}).status, "VALID_USERS still applies")
+		token: signWithHash(`{"alg":"HS512"}`, `{"username":"carol"}`, testSecret, sha512.New)}).status, "VALID_USERS still applies")
+	assert.Equal(t, http.StatusUnauthorized, on.do(request{method: http.MethodGet, path: "/whoami",
+		token: signWithHash(`{"alg":"HS512","typ":"JWT"}`, `{"username":"alice"}`, testSecret, sha512.New)}).status,
+		"only python-dns-api's exact shape may be HS512")
 }
 
 func TestWhoamiShowsEffectivePermissions(t *testing.T) {

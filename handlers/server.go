@@ -31,6 +31,9 @@ type Deps struct {
 	RequestTimeout time.Duration
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// OnHeroku, without TrustedProxies, takes the client from the last
+	// X-Forwarded-For entry, which Heroku's router appends.
+	OnHeroku bool
 	// Now is the clock (nil means time.Now).
 	Now func() time.Time
 }
@@ -51,8 +54,8 @@ func NewServer(deps Deps) (http.Handler, error) {
 	e.HidePort = true
 	e.Debug = false // internal errors never reach a body
 	e.HTTPErrorHandler = errorHandler(deps.Now)
-	e.IPExtractor = clientIP(deps.TrustedProxies)
-	e.Pre(routeOnEscapedPath)
+	e.IPExtractor = clientIP(deps.TrustedProxies, deps.OnHeroku)
+	e.Pre(refuseAmbiguousFraming, routeOnEscapedPath)
 	e.Use(
 		requestLog(deps.Logger),
 		middleware.Recover(),
@@ -66,4 +69,25 @@ func NewServer(deps Deps) (http.Handler, error) {
 	)
 	addRoutes(e, deps)
 	return e, nil
+}
+
+// NewHTTPServer builds the HTTP server for handler on l, with the
+// deadlines that keep slow or idle clients from holding connections.
+func NewHTTPServer(handler http.Handler, l *Listener, requestTimeout time.Duration, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler: handler,
+		// Slow clients must not hold connections: headers in 10s, a 64 KiB
+		// body well within 30s.
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// Long enough for the slowest request the deadline allows.
+		WriteTimeout: requestTimeout + 10*time.Second,
+		// Idle keep-alive connections go after a short while; under
+		// pressure the listener closes them sooner.
+		IdleTimeout:    30 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+		ConnState:      l.trackState,
+		ConnContext:    withConn,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }

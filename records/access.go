@@ -3,6 +3,7 @@ package records
 import (
 	"net/netip"
 	"slices"
+	"strings"
 )
 
 // Caller is who asks for an operation, as the permission check sees them.
@@ -71,12 +72,20 @@ func (op operation) scope() string {
 // allowsUse checks what does not depend on the record: where the token is
 // used from, and the kind of operation.
 func (c Caller) allowsUse(op operation) error {
-	a := c.Access
-	if a.Networks != nil && !slices.ContainsFunc(a.Networks, func(p netip.Prefix) bool { return p.Contains(c.Addr) }) {
-		return forbiddenf("this token may not be used from %s", addrText(c.Addr))
+	if err := c.allowsNetwork(); err != nil {
+		return err
 	}
+	a := c.Access
 	if op == read && !a.Read || op == write && !a.Write {
 		return forbiddenf("this token may not %s records: that needs %s", op, op.scope())
+	}
+	return nil
+}
+
+// allowsNetwork checks where the token is used from.
+func (c Caller) allowsNetwork() error {
+	if n := c.Access.Networks; n != nil && !slices.ContainsFunc(n, func(p netip.Prefix) bool { return p.Contains(c.Addr) }) {
+		return forbiddenf("this token may not be used from %s", addrText(c.Addr))
 	}
 	return nil
 }
@@ -119,7 +128,42 @@ func (s *Service) check(c Caller, op operation, set recordSet) error {
 	case s.blacklist.MatchNameOrOwner(set.name):
 		return forbiddenf("%s.%s is blacklisted: nobody may %s it through this service", set.name, set.zone, op)
 	}
+	if subject, ok := challengeSubject(set.name); ok && op == write && s.blacklist.MatchChildOf(subject) {
+		full := joinName(subject, set.zone)
+		return forbiddenf("%s.%s is a certificate challenge name: it would prove control of %s and *.%s, and that wildcard covers a blacklisted name",
+			set.name, set.zone, full, full)
+	}
 	return nil
+}
+
+// challengeLabels are the underscore labels under which a TXT or CNAME
+// record proves control of a name to a certificate authority:
+// _acme-challenge.N (ACME DNS-01, and _x._acme-challenge.N for
+// dns-account-01) and _validation-persist.N (dns-persist-01).
+var challengeLabels = []string{"_acme-challenge", "_validation-persist"}
+
+// challengeSubject reports whether name is a challenge name, and the name
+// N (relative, "" for the apex) whose certificates, *.N included, it
+// would validate. Any challenge label among the leading underscore labels
+// counts: refusing a name no CA would use costs nothing.
+func challengeSubject(name string) (string, bool) {
+	for _, label := range strings.Split(name, ".") {
+		if !strings.HasPrefix(label, "_") {
+			break
+		}
+		if slices.Contains(challengeLabels, label) {
+			return Owner(name), true
+		}
+	}
+	return "", false
+}
+
+// joinName is name in zone as a full name; "" is the apex.
+func joinName(name, zone string) string {
+	if name == "" {
+		return zone
+	}
+	return name + "." + zone
 }
 
 func addrText(a netip.Addr) string {

@@ -70,6 +70,30 @@ func (ps Patterns) Match(name string) bool {
 	return false
 }
 
+// MatchChildOf reports whether any pattern matches a name one label below
+// parent ("" is the apex): the names a wildcard certificate for parent
+// would cover.
+func (ps Patterns) MatchChildOf(parent string) bool {
+	for _, p := range ps {
+		if p.matchesChildOf(parent) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p Pattern) matchesChildOf(parent string) bool {
+	switch {
+	case !p.glob:
+		_, up, found := strings.Cut(p.text, ".")
+		return found && up == parent || !found && parent == ""
+	case p.suffix == "": // "*"
+		return true
+	}
+	// "*.x" matches the children of x and of every name below x.
+	return parent == p.suffix[1:] || strings.HasSuffix(parent, p.suffix)
+}
+
 // MatchNameOrOwner reports whether the list matches name or the name that
 // owns it (see Owner): the rule by which the blacklist and a token's
 // subdomains reach underscore names.

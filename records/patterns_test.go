@@ -98,3 +98,30 @@ func FuzzPatternMatch(f *testing.F) {
 		}
 	})
 }
+
+func TestMatchChildOf(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		patterns []string
+		parent   string
+		want     bool
+	}{
+		{[]string{"www"}, "", true},
+		{[]string{"www"}, "api", false},
+		{[]string{"a.b"}, "b", true},
+		{[]string{"a.b"}, "", false},
+		{[]string{"a.b"}, "a", false},
+		{[]string{"*.internal"}, "internal", true},
+		{[]string{"*.internal"}, "x.internal", true},
+		{[]string{"*.internal"}, "", false},
+		{[]string{"*.internal"}, "myinternal", false},
+		{[]string{"*"}, "anything", true},
+		{[]string{"mail", "www"}, "", true},
+		{nil, "", false},
+	}
+	for _, tt := range tests {
+		ps, err := ParsePatterns(tt.patterns)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, ps.MatchChildOf(tt.parent), "%v child of %q", tt.patterns, tt.parent)
+	}
+}

@@ -256,5 +256,8 @@ func (s *Service) result(rs []upstream.Record) (Record, error) {
 			return rec, nil
 		}
 	}
-	return Record{}, fmt.Errorf("records: the provider answered a one-record change with %d records", len(rs))
+	// DNSimple answered with something this service could not have
+	// written (a wildcard, another count): its answer makes no sense.
+	return Record{}, &upstream.Error{Kind: upstream.ErrUnavailable, Op: "apply a change",
+		Message: fmt.Sprintf("the answer to a one-record change held %d records, or one the service could not have written", len(rs))}
 }

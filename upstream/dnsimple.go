@@ -44,8 +44,8 @@ const (
 	// so a zone costs as few calls as possible.
 	perPage = 100
 	// maxPages stops a listing that never ends (a provider bug), at
-	// 100,000 records.
-	maxPages = 1000
+	// 50,000 records.
+	maxPages = 500
 	// maxResponseBytes caps what is read of one answer; a page of 100
 	// records is about 30 KiB.
 	maxResponseBytes = 4 << 20
@@ -116,14 +116,16 @@ func (d *DNSimple) FindRecords(ctx context.Context, zone, name, recordType strin
 
 // list fetches every page of a filtered listing, sorted by id so that a
 // record created between two pages cannot shift another out of sight.
+// A listing that makes no sense (pages out of order, a page repeated, an
+// empty page announcing more, more pages than the first one announced)
+// is a failure, never taken at face value: reading it as complete would
+// lead to duplicates.
 func (d *DNSimple) list(ctx context.Context, op, zone string, opts dnsimple.ZoneRecordListOptions) ([]Record, error) {
 	opts.PerPage = dnsimple.Int(perPage)
 	opts.Sort = dnsimple.String("id:asc")
 	var all []Record
+	lastPage := maxPages
 	for page := 1; ; page++ {
-		if page > maxPages {
-			return nil, &Error{Kind: ErrUnavailable, Op: op, Message: "the listing did not end"}
-		}
 		opts.Page = dnsimple.Int(page)
 		var resp *dnsimple.ZoneRecordsResponse
 		err := d.call(ctx, op, listCall, func(ctx context.Context) (err error) {
@@ -133,16 +135,28 @@ func (d *DNSimple) list(ctx context.Context, op, zone string, opts dnsimple.Zone
 		if err != nil {
 			return nil, err
 		}
-		if resp.Data == nil || resp.Pagination == nil {
-			// A listing always has both, even when empty; taking a
-			// malformed answer for "no records" would create duplicates.
-			return nil, &Error{Kind: ErrUnavailable, Op: op, Message: "the answer had no data or no pagination"}
+		garbage := func(why string) error { return &Error{Kind: ErrUnavailable, Op: op, Message: why} }
+		switch {
+		case resp.Data == nil || resp.Pagination == nil:
+			// A listing always has both, even when empty.
+			return nil, garbage("the answer had no data or no pagination")
+		case resp.Pagination.CurrentPage != page:
+			return nil, garbage("the answer was not the page asked for")
+		case page == 1:
+			// Records created while the pages are read may add one.
+			lastPage = min(maxPages, resp.Pagination.TotalPages+1)
 		}
 		for _, r := range resp.Data {
+			if len(all) > 0 && r.ID <= all[len(all)-1].ID {
+				return nil, garbage("the listing repeated records or was not in id order")
+			}
 			all = append(all, fromDNSimple(zone, r))
 		}
 		if page >= resp.Pagination.TotalPages {
 			return all, nil
+		}
+		if len(resp.Data) == 0 || page >= lastPage {
+			return nil, garbage("the listing did not end")
 		}
 	}
 }
@@ -317,7 +331,7 @@ func (k callKind) notFound() error {
 // change; for a read it only means something went wrong.
 func (k callKind) refusable() bool { return k == zoneWrite || k == recordWrite }
 
-// maxMessageLength caps how much of DNSimple's explanation is passed on.
+// maxMessageLength caps how much of DNSimple's explanation is logged.
 const maxMessageLength = 300
 
 // call runs one request with the deadline and turns whatever went wrong
@@ -336,7 +350,7 @@ func (d *DNSimple) call(ctx context.Context, op string, kind callKind, fn func(c
 	e := &Error{Op: op, Status: seen.status, Cause: err}
 	var apiErr *dnsimple.ErrorResponse
 	if errors.As(err, &apiErr) {
-		e.Message = describe(apiErr)
+		e.Message, e.Fields = describe(apiErr)
 	}
 	switch {
 	case errors.Is(callCtx.Err(), context.DeadlineExceeded) || isTimeout(err):
@@ -357,12 +371,16 @@ func (d *DNSimple) call(ctx context.Context, op string, kind callKind, fn func(c
 	return e
 }
 
-// describe renders DNSimple's error message and field errors in one line.
-func describe(apiErr *dnsimple.ErrorResponse) string {
+// describe renders DNSimple's error message and field errors in one line
+// for the log, and returns the names of the fields it faulted that are
+// plain field names (anything else is not repeated to callers).
+func describe(apiErr *dnsimple.ErrorResponse) (string, []string) {
 	msg := apiErr.Message
-	fields := make([]string, 0, len(apiErr.AttributeErrors))
+	var fields []string
 	for field := range apiErr.AttributeErrors {
-		fields = append(fields, field)
+		if isFieldName(field) {
+			fields = append(fields, field)
+		}
 	}
 	sort.Strings(fields)
 	for _, field := range fields {
@@ -371,7 +389,20 @@ func describe(apiErr *dnsimple.ErrorResponse) string {
 	if len(msg) > maxMessageLength {
 		msg = msg[:maxMessageLength] + "..."
 	}
-	return msg
+	return msg, fields
+}
+
+// isFieldName reports a name like "content" or "record_type".
+func isFieldName(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func isTimeout(err error) bool {

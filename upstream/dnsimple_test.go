@@ -399,6 +399,44 @@ func TestRecordsGivesUpOnAListingThatNeverEnds(t *testing.T) {
 	assert.LessOrEqual(t, hits.Load(), int64(maxPages), "the listing must be cut off")
 }
 
+func TestRecordsRefusesListingsThatMakeNoSense(t *testing.T) {
+	t.Parallel()
+	// page renders a page of n records with ids from first, announcing total pages.
+	page := func(current, first, n, total int) string {
+		var recs []string
+		for i := range n {
+			recs = append(recs, fmt.Sprintf(`{"id":%d,"zone_id":"example.com","name":"h%d","content":"v","ttl":60,"type":"TXT","system_record":false}`, first+i, first+i))
+		}
+		return fmt.Sprintf(`{"data":[%s],"pagination":{"current_page":%d,"per_page":100,"total_entries":%d,"total_pages":%d}}`,
+			strings.Join(recs, ","), current, total*100, total)
+	}
+	tests := []struct {
+		name   string
+		answer func(page int) string
+		most   int64 // calls at most
+	}{
+		{"each page announces one more", func(p int) string { return page(p, p*1000, 100, p+1) }, 3},
+		{"the same page again and again", func(p int) string { return page(p, 1, 100, p+1) }, 2},
+		{"the first page whatever is asked", func(int) string { return page(1, 1, 100, 5) }, 2},
+		{"an empty page announcing more", func(p int) string { return page(p, p*1000, 0, 3) }, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var hits atomic.Int64
+			srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				n, _ := strconv.Atoi(r.URL.Query().Get("page"))
+				respond(http.StatusOK, jsonType, tt.answer(n))(w, r)
+			}))
+			p := connect(t, srv.URL)
+			_, err := p.Records(t.Context(), testZone)
+			requireKind(t, err, ErrUnavailable)
+			assert.LessOrEqual(t, hits.Load(), tt.most)
+		})
+	}
+}
+
 func TestFindRecordsUsesTheFilters(t *testing.T) {
 	t.Parallel()
 	emu := newEmulator(t, emulator.Options{})

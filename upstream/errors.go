@@ -28,14 +28,20 @@ var (
 	ErrZoneMissing = errors.New("zone missing at the provider")
 )
 
-// Error describes one failed provider call. Message is the provider's own
-// explanation, safe to show (it never holds credentials); the rest is for
-// logs.
+// Error describes one failed provider call. Only Kind, Fields and Reset
+// are for the caller's answer; the rest is for logs, since the provider's
+// own words may quote what was sent (URLs, values) and are not ours to
+// repeat.
 type Error struct {
-	Kind    error
-	Op      string // what was being done, e.g. "list records of example.com"
-	Status  int    // the provider's HTTP status, 0 if none arrived
+	Kind   error
+	Op     string // what was being done, e.g. "list records of example.com"
+	Status int    // the provider's HTTP status, 0 if none arrived
+	// Message is the provider's explanation, or ours of its nonsense: for
+	// logs only.
 	Message string
+	// Fields are the names of the fields a refused change was faulted on
+	// (content, name, type), checked to be plain names.
+	Fields []string
 	// Reset is when a rate-limit window reopens (ErrRateLimited only).
 	Reset time.Time
 	// Cause is the underlying error, for logs only.

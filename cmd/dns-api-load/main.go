@@ -26,10 +26,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dns-api/dns-api/app"
 	"github.com/dns-api/dns-api/auth"
-	"github.com/dns-api/dns-api/handlers"
-	"github.com/dns-api/dns-api/records"
-	"github.com/dns-api/dns-api/upstream"
+	"github.com/dns-api/dns-api/config"
 	"github.com/dns-api/dns-api/upstream/emulator"
 )
 
@@ -184,36 +183,32 @@ func startInProcess(latency time.Duration) (url, token string, stop func(), err 
 	if err != nil {
 		return "", "", nil, err
 	}
-	provider, err := upstream.NewDNSimple(context.Background(), upstream.DNSimpleConfig{
-		BaseURL: emuURL, Token: accountToken, Timeout: 10 * time.Second,
-	})
+	cfg := config.Config{
+		SecretKey:       config.Secret(secret),
+		ValidUsers:      []string{"load"},
+		AccountToken:    config.Secret(accountToken),
+		Domains:         []string{"example.com"},
+		TTL:             60,
+		BaseURL:         emuURL,
+		UpstreamTimeout: 10 * time.Second,
+		RequestTimeout:  30 * time.Second,
+		MaxConnections:  10000,
+	}
+	service, err := app.New(context.Background(), cfg, app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		stopEmu()
 		return "", "", nil, err
 	}
-	svc, err := records.NewService(provider, records.Options{Zones: []string{"example.com"}, TTL: 60})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		stopEmu()
 		return "", "", nil, err
 	}
-	verifier, err := auth.NewVerifier(auth.Options{Key: []byte(secret), Users: []string{"load"}, Zones: []string{"example.com"}})
-	if err != nil {
-		stopEmu()
-		return "", "", nil, err
-	}
-	handler, err := handlers.NewServer(handlers.Deps{
-		Records: svc, Verifier: verifier, RequestTimeout: 30 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		stopEmu()
-		return "", "", nil, err
-	}
-	apiURL, stopAPI, err := serve(handler)
-	if err != nil {
-		stopEmu()
-		return "", "", nil, err
-	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() { _ = service.Serve(ctx, l); close(served) }()
+	apiURL := "http://" + l.Addr().String()
+	stopAPI := func() { cancel(); <-served }
 	token, err = auth.Sign([]byte(secret), auth.Claims{Username: "load"})
 	if err != nil {
 		stopAPI()

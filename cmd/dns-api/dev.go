@@ -12,10 +12,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/dns-api/dns-api/app"
 	"github.com/dns-api/dns-api/auth"
 	"github.com/dns-api/dns-api/config"
 	"github.com/dns-api/dns-api/records"
-	"github.com/dns-api/dns-api/upstream"
 	"github.com/dns-api/dns-api/upstream/emulator"
 )
 
@@ -80,17 +80,10 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		TTL:             60,
 		BaseURL:         "http://" + emuListener.Addr().String(),
 		UpstreamTimeout: 10 * time.Second,
+		RequestTimeout:  25 * time.Second,
+		MaxConnections:  1000,
 	}
-	provider, err := upstream.NewDNSimple(ctx, upstream.DNSimpleConfig{
-		BaseURL:   cfg.BaseURL,
-		Token:     accountToken,
-		Timeout:   cfg.UpstreamTimeout,
-		UserAgent: userAgent + " (dev)",
-	})
-	if err != nil {
-		return err
-	}
-	handler, err := newHandler(cfg, provider, logger)
+	service, err := app.New(ctx, cfg, app.Options{Logger: logger, UserAgent: app.UserAgent + " (dev)"})
 	if err != nil {
 		return err
 	}
@@ -113,7 +106,7 @@ try:
 curl -X POST -H "Authorization: Bearer %s" %s/records/A/example.com/demo/203.0.113.7
 
 `, base, devBlacklist, devUser, token, token, base)
-	return serveHTTP(ctx, listener, handler, requestTimeout(cfg), logger)
+	return service.Serve(ctx, listener)
 }
 
 // randomHex returns n random bytes, hex-encoded.

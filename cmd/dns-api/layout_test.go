@@ -87,7 +87,8 @@ func TestHerokuManifest(t *testing.T) {
 	for _, name := range []string{
 		"PORT", "SECRET_KEY", "VALID_USERS", "DNSIMPLE_ACCOUNT_TOKEN", "DNSIMPLE_ACCOUNT_ID",
 		"DNSIMPLE_DOMAINS", "BLACKLISTED_SUBDOMAINS", "DNSIMPLE_DOMAIN_TTL", "DNSIMPLE_BASE_URL",
-		"REVOKED_TOKENS", "UPSTREAM_TIMEOUT", "TRUSTED_PROXIES", "CACHE_TTL", "ACCEPT_LEGACY_TOKENS",
+		"REVOKED_TOKENS", "UPSTREAM_TIMEOUT", "REQUEST_TIMEOUT", "TRUSTED_PROXIES", "MAX_CONNECTIONS", "CACHE_TTL",
+		"ACCEPT_LEGACY_TOKENS",
 	} {
 		if manifest.Env[name].Description == "" {
 			t.Errorf("app.json does not describe %s", name)

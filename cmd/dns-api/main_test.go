@@ -180,6 +180,17 @@ func TestServeRefusesBadConfig(t *testing.T) {
 		assert.Contains(t, err.Error(), "SECRET_KEY")
 		assert.NotContains(t, err.Error(), "short-secret-value")
 	})
+	t.Run("a base URL with user info or a query is never printed whole", func(t *testing.T) {
+		for _, value := range []string{"https://user:hunter2-secret@api.dnsimple.com", "https://api.dnsimple.com/?key=hunter2-secret", "https://api.dnsimple.com/v2"} {
+			setServiceEnv(t, freePort(t))
+			t.Setenv("DNSIMPLE_BASE_URL", value)
+			var stderr bytes.Buffer
+			err := run(context.Background(), []string{"serve"}, io.Discard, &stderr)
+			require.Error(t, err, value)
+			assert.Contains(t, err.Error(), "DNSIMPLE_BASE_URL")
+			assert.NotContains(t, err.Error()+stderr.String(), "hunter2")
+		}
+	})
 	t.Run("account token refused by DNSimple", func(t *testing.T) {
 		setServiceEnv(t, freePort(t))
 		t.Setenv("DNSIMPLE_ACCOUNT_TOKEN", "wrong-token")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/dns-api/dns-api/app"
 	"github.com/dns-api/dns-api/auth"
 	"github.com/dns-api/dns-api/config"
 )
@@ -113,7 +114,7 @@ func mint(cfg config.Config, claims auth.Claims) (string, auth.Claims, error) {
 	if err != nil {
 		return "", auth.Claims{}, err
 	}
-	verifier, err := newVerifier(cfg)
+	verifier, err := app.NewVerifier(cfg)
 	if err != nil {
 		return "", auth.Claims{}, err
 	}

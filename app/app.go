@@ -1,0 +1,144 @@
+// Package app builds dns-api from its parts: the DNS provider, the
+// records service, the token verifier and the HTTP server. It is the one
+// place that does, so that `serve`, `dev`, the load tool and the tests all
+// run the same service.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/dns-api/dns-api/auth"
+	"github.com/dns-api/dns-api/config"
+	"github.com/dns-api/dns-api/handlers"
+	"github.com/dns-api/dns-api/records"
+	"github.com/dns-api/dns-api/upstream"
+)
+
+// UserAgent identifies the service to DNSimple.
+const UserAgent = "dns-api/1"
+
+// shutdownGrace is how long in-flight requests get after SIGTERM; Heroku
+// kills the process 30 seconds after sending it.
+const shutdownGrace = 25 * time.Second
+
+// Options are the parts that differ between the ways the service runs.
+type Options struct {
+	// Logger receives the request log and the audit log (required).
+	Logger *slog.Logger
+	// Provider is the DNS provider; nil means DNSimple as the
+	// configuration describes it.
+	Provider upstream.Provider
+	// UserAgent names the caller to DNSimple (default UserAgent).
+	UserAgent string
+}
+
+// App is the service, ready to serve.
+type App struct {
+	cfg      config.Config
+	logger   *slog.Logger
+	provider upstream.Provider
+	handler  http.Handler
+}
+
+// New builds the service the configuration describes. Building the
+// DNSimple provider may call DNSimple once (to discover the account id).
+func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+	if opts.Logger == nil {
+		return nil, errors.New("app: a logger is required")
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = UserAgent
+	}
+	provider := opts.Provider
+	if provider == nil {
+		dnsimple, err := upstream.NewDNSimple(ctx, upstream.DNSimpleConfig{
+			BaseURL:   cfg.BaseURL,
+			Token:     cfg.AccountToken.Reveal(),
+			AccountID: cfg.AccountID,
+			Timeout:   cfg.UpstreamTimeout,
+			UserAgent: opts.UserAgent,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("DNSimple at %s: %w", config.RedactURL(cfg.BaseURL), err)
+		}
+		provider = dnsimple
+	}
+	svc, err := records.NewService(provider, records.Options{
+		Zones:     cfg.Domains,
+		Blacklist: cfg.Blacklist,
+		TTL:       cfg.TTL,
+		Audit:     opts.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := NewVerifier(cfg)
+	if err != nil {
+		return nil, err
+	}
+	handler, err := handlers.NewServer(handlers.Deps{
+		Records:        svc,
+		Verifier:       verifier,
+		Logger:         opts.Logger,
+		RequestTimeout: cfg.RequestTimeout,
+		TrustedProxies: cfg.TrustedProxies,
+		OnHeroku:       cfg.OnHeroku,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &App{cfg: cfg, logger: opts.Logger, provider: provider, handler: handler}, nil
+}
+
+// NewVerifier builds the token verifier the configuration describes; the
+// token generator checks what it mints with the same one.
+func NewVerifier(cfg config.Config) (*auth.Verifier, error) {
+	return auth.NewVerifier(auth.Options{
+		Key:          []byte(cfg.SecretKey.Reveal()),
+		Users:        cfg.ValidUsers,
+		Revoked:      cfg.RevokedTokens,
+		Zones:        cfg.Domains,
+		AcceptLegacy: cfg.AcceptLegacyTokens,
+	})
+}
+
+// Handler is the service's HTTP handler.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Serve serves on l until ctx is done, then stops accepting and gives the
+// requests in flight shutdownGrace to finish.
+func (a *App) Serve(ctx context.Context, l net.Listener) error {
+	listener := handlers.NewListener(l, a.cfg.MaxConnections)
+	srv := handlers.NewHTTPServer(a.handler, listener, a.cfg.RequestTimeout, a.logger)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(listener) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// AccountID is the DNSimple account the service acts on, when known.
+func (a *App) AccountID() string {
+	if d, ok := a.provider.(interface{ AccountID() string }); ok {
+		return d.AccountID()
+	}
+	return ""
+}
