@@ -14,6 +14,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/dns-api/dns-api/fault"
 	"github.com/dns-api/dns-api/records"
 )
 
@@ -57,27 +58,10 @@ func (id Identity) Caller(addr netip.Addr) records.Caller {
 	return records.Caller{User: id.User, TokenID: id.TokenID, Addr: addr, Access: id.Access}
 }
 
-// ErrUnauthenticated is the kind of every verification failure.
-var ErrUnauthenticated = errors.New("unauthenticated")
-
-// Error says why a token was refused, in words fit for its holder. It
-// never contains the token.
-type Error struct {
-	Reason string
-	// User and TokenID are what a correctly signed token claimed, for the
-	// audit log of refusals (a revoked token, a removed user); empty when
-	// the signature did not verify.
-	User, TokenID string
-}
-
-// Error returns the reason.
-func (e *Error) Error() string { return e.Reason }
-
-// Unwrap returns ErrUnauthenticated.
-func (e *Error) Unwrap() error { return ErrUnauthenticated }
-
+// refuse is a verification failure: a fault.Unauthenticated error whose
+// message, fit for the token's holder, never contains the token.
 func refuse(format string, args ...any) error {
-	return &Error{Reason: fmt.Sprintf(format, args...)}
+	return fault.New(fault.Unauthenticated, format, args...)
 }
 
 // Options configure a Verifier.
@@ -133,8 +117,11 @@ func NewVerifier(opts Options) (*Verifier, error) {
 	}, nil
 }
 
-// Verify checks a token and returns its identity, or an error that wraps
-// ErrUnauthenticated and says why. Each part of the token is decoded once.
+// Verify checks a token and returns its identity, or a
+// fault.Unauthenticated error that says why. A correctly signed token
+// that is refused (revoked, its user removed) still returns the user and
+// token id it claims, for the audit log. Each part of the token is decoded
+// once.
 func (v *Verifier) Verify(token string) (Identity, error) {
 	if token == "" {
 		return Identity{}, refuse("a bearer token is required")
@@ -146,11 +133,10 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 	parsed, err := v.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		return v.keyFor(t, &claims)
 	})
-	var refused *Error
 	switch {
 	case err == nil:
-	case errors.As(err, &refused):
-		return Identity{}, refused
+	case fault.Is(err, fault.Unauthenticated): // from keyFor
+		return Identity{}, fault.As(err)
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
 		return Identity{}, refuse("the token's signature is not valid (tokens must be HS256, signed with this service's key)")
 	default:
@@ -158,12 +144,8 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 	}
 	id, err := v.identify(&claims, parsed.Method == jwt.SigningMethodHS512)
 	if err != nil {
-		// The signature is good: the refusal names the token's user and
-		// id for the audit log.
-		if errors.As(err, &refused) {
-			refused.User, refused.TokenID = claims.signedUser(), claims.ID
-		}
-		return Identity{}, err
+		// The signature is good: the token's user and id are known.
+		return Identity{User: claims.signedUser(), TokenID: claims.ID}, err
 	}
 	return id, nil
 }

@@ -5,12 +5,12 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
-	"errors"
 	"hash"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dns-api/dns-api/fault"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -102,7 +102,7 @@ func TestVerify(t *testing.T) {
 			id, err := v.Verify(tt.token)
 			if tt.user == "" {
 				require.Error(t, err)
-				assert.ErrorIs(t, err, ErrUnauthenticated)
+				assert.True(t, fault.Is(err, fault.Unauthenticated))
 				assert.NotContains(t, err.Error(), testKey)
 				if tt.token != "" {
 					assert.NotContains(t, err.Error(), tt.token)
@@ -192,7 +192,7 @@ func FuzzVerify(f *testing.F) {
 		}
 		id, err := v.Verify(token)
 		if err != nil {
-			if !errors.Is(err, ErrUnauthenticated) {
+			if !fault.Is(err, fault.Unauthenticated) {
 				t.Fatalf("Verify: error of the wrong kind: %v", err)
 			}
 			return

@@ -11,6 +11,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/dns-api/dns-api/fault"
 	"github.com/dns-api/dns-api/records"
 )
 
@@ -242,10 +243,10 @@ func listClaim[T any](raw json.RawMessage, claim string, parse func(string) (T, 
 	for _, item := range items {
 		v, err := parse(item)
 		if err != nil {
-			if refused := (*Error)(nil); errors.As(err, &refused) {
+			if fault.Is(err, fault.Unauthenticated) {
 				return nil, err
 			}
-			return nil, refuse("the token's %s claim: %s", claim, err)
+			return nil, refuse("the token's %s claim: %s", claim, fault.MessageOf(err))
 		}
 		out = append(out, v)
 	}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,20 +8,31 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dns-api/dns-api/fault"
 	"github.com/labstack/echo/v4"
-
-	"github.com/dns-api/dns-api/auth"
-	"github.com/dns-api/dns-api/records"
-	"github.com/dns-api/dns-api/upstream"
 )
 
 // statusClientClosed is logged when the client went away before the
 // answer (nginx's 499); nobody receives it.
 const statusClientClosed = 499
 
-// errorHandler is the one place where failures become answers: each kind
-// of error has one status and a title written for a curl user. Internals
-// never reach the body; the request log carries them.
+// statusOf is the one table from a kind of failure to its HTTP status.
+var statusOf = map[fault.Kind]int{
+	fault.Internal:        http.StatusInternalServerError,
+	fault.Invalid:         http.StatusBadRequest,
+	fault.Unauthenticated: http.StatusUnauthorized,
+	fault.Forbidden:       http.StatusForbidden,
+	fault.NotFound:        http.StatusNotFound,
+	fault.Conflict:        http.StatusConflict,
+	fault.RateLimited:     http.StatusServiceUnavailable,
+	fault.Upstream:        http.StatusBadGateway,
+	fault.Timeout:         http.StatusGatewayTimeout,
+	fault.Canceled:        statusClientClosed,
+}
+
+// errorHandler renders failures in the JSON envelope: the one place where
+// they become answers on the records API. Internals never reach the body;
+// the request log carries them.
 func errorHandler(now func() time.Time) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
@@ -38,77 +48,33 @@ func errorHandler(now func() time.Time) echo.HTTPErrorHandler {
 			}
 		case http.StatusUnauthorized:
 			header.Set(echo.HeaderWWWAuthenticate, `Bearer realm="dns-api"`)
-		case http.StatusServiceUnavailable:
-			var upErr *upstream.Error
-			if errors.As(err, &upErr) {
-				wait := upErr.RetryAfter(now())
-				header.Set(echo.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)))
-				title = fmt.Sprintf("%s; retry in %d seconds", title, int(wait/time.Second))
-			}
+		}
+		if wait, ok := retryAfter(err, now()); ok {
+			header.Set(echo.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)))
+			title = fmt.Sprintf("%s; retry in %d seconds", title, int(wait/time.Second))
 		}
 		// A write error here means the client is gone; nothing to do.
 		_ = c.JSON(status, envelope{Errors: []errorTitle{{Title: title}}, Meta: meta{Status: status}})
 	}
 }
 
-// describe maps an error to its status and title.
+// describe maps an error to its status and title: a fault by the table,
+// and the errors echo and this package raise as *echo.HTTPError by their
+// code.
 func describe(err error) (int, string) {
-	var authErr *auth.Error
-	var recErr *records.Error
 	var httpErr *echo.HTTPError
-	switch {
-	case errors.As(err, &authErr):
-		return http.StatusUnauthorized, authErr.Reason
-	case errors.As(err, &recErr):
-		return recordsStatus(recErr.Kind), recErr.Message
-	case errors.Is(err, upstream.ErrNotFound):
-		return http.StatusNotFound, "the record no longer exists"
-	case errors.Is(err, upstream.ErrRefused):
-		return http.StatusConflict, refusedTitle(err)
-	case errors.Is(err, upstream.ErrRateLimited):
-		return http.StatusServiceUnavailable, "DNSimple's rate limit for this account is used up"
-	case errors.Is(err, upstream.ErrTimeout):
-		return http.StatusGatewayTimeout, "DNSimple did not answer in time; a change may or may not have been made, so check before retrying"
-	case errors.Is(err, context.DeadlineExceeded):
-		return http.StatusGatewayTimeout, "the request took too long; a change may or may not have been made, so check before retrying"
-	case errors.Is(err, context.Canceled):
-		return statusClientClosed, "the client closed the request"
-	case errors.Is(err, upstream.ErrAccountToken):
-		return http.StatusBadGateway, "DNSimple refused this service's account token; ask the operator to check DNSIMPLE_ACCOUNT_TOKEN and DNSIMPLE_ACCOUNT_ID"
-	case errors.Is(err, upstream.ErrZoneMissing):
-		return http.StatusBadGateway, "a managed domain does not exist in the DNSimple account; ask the operator to check DNSIMPLE_DOMAINS"
-	case errors.Is(err, upstream.ErrUnavailable):
-		return http.StatusBadGateway, "DNSimple failed to answer properly; try again later"
-	case errors.As(err, &httpErr):
+	if fault.As(err) == nil && errors.As(err, &httpErr) {
 		return httpErr.Code, httpTitle(httpErr)
 	}
-	return http.StatusInternalServerError, "internal error"
+	return statusOf[fault.KindOf(err)], fault.MessageOf(err)
 }
 
-func recordsStatus(kind error) int {
-	switch kind {
-	case records.ErrInvalid:
-		return http.StatusBadRequest
-	case records.ErrForbidden:
-		return http.StatusForbidden
-	case records.ErrNotFound:
-		return http.StatusNotFound
-	case records.ErrConflict:
-		return http.StatusConflict
+// retryAfter is how long a rate-limited caller should wait.
+func retryAfter(err error, now time.Time) (time.Duration, bool) {
+	if e := fault.As(err); e != nil && e.Kind == fault.RateLimited {
+		return e.RetryAfter(now), true
 	}
-	return http.StatusInternalServerError
-}
-
-// refusedTitle words a change DNSimple refused, in our words: its own
-// message may quote what was sent, so only the field names it faulted are
-// repeated.
-func refusedTitle(err error) string {
-	title := "DNSimple refused the change: a CNAME cannot share its name with other records, and the same record cannot exist twice"
-	var upErr *upstream.Error
-	if errors.As(err, &upErr) && len(upErr.Fields) > 0 {
-		title += " (it objected to: " + strings.Join(upErr.Fields, ", ") + ")"
-	}
-	return title
+	return 0, false
 }
 
 // httpTitle words the errors echo and this package raise as *echo.HTTPError.
@@ -141,3 +107,6 @@ func quoteShort(s string) string {
 	}
 	return strconv.Quote(s)
 }
+
+// unauthenticated is a 401 about how the token was sent.
+func unauthenticated(msg string) error { return fault.New(fault.Unauthenticated, "%s", msg) }

@@ -80,18 +80,16 @@ func requireToken(verifier *auth.Verifier, audit *slog.Logger) echo.MiddlewareFu
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			token, err := bearerToken(c.Request())
+			var id auth.Identity // its user and id are set for a good signature, even when refused
 			if err == nil {
-				var id auth.Identity
 				if id, err = verifier.Verify(token); err == nil {
 					c.Set(identityKey, id)
 					return next(c)
 				}
 			}
-			var refused *auth.Error
-			errors.As(err, &refused) // always an *auth.Error; its user and id are set only for a good signature
 			audit.LogAttrs(c.Request().Context(), slog.LevelInfo, "audit",
-				slog.String("user", refused.User),
-				slog.String("token_id", refused.TokenID),
+				slog.String("user", id.User),
+				slog.String("token_id", id.TokenID),
 				slog.String("client", clientAddr(c).String()),
 				slog.String("action", "authenticate"),
 				slog.String("record", c.Request().Method+" "+c.Request().URL.Path),
@@ -118,20 +116,20 @@ func bearerToken(r *http.Request) (string, error) {
 	query := r.URL.Query()
 	for _, name := range []string{"token", "access_token", "jwt"} {
 		if query.Has(name) {
-			return "", &auth.Error{Reason: "tokens are not accepted in the query string; send Authorization: Bearer TOKEN"}
+			return "", unauthenticated("tokens are not accepted in the query string; send Authorization: Bearer TOKEN")
 		}
 	}
 	headers := r.Header.Values(echo.HeaderAuthorization)
 	switch len(headers) {
 	case 0:
-		return "", &auth.Error{Reason: "a token is required: send Authorization: Bearer TOKEN"}
+		return "", unauthenticated("a token is required: send Authorization: Bearer TOKEN")
 	case 1:
 	default:
-		return "", &auth.Error{Reason: "send exactly one Authorization header"}
+		return "", unauthenticated("send exactly one Authorization header")
 	}
 	scheme, token, _ := strings.Cut(strings.TrimSpace(headers[0]), " ")
 	if !strings.EqualFold(scheme, "Bearer") {
-		return "", &auth.Error{Reason: "only Bearer tokens are accepted: send Authorization: Bearer TOKEN"}
+		return "", unauthenticated("only Bearer tokens are accepted: send Authorization: Bearer TOKEN")
 	}
 	return strings.TrimSpace(token), nil
 }

@@ -2,8 +2,9 @@ package records
 
 import (
 	"context"
-	"errors"
 	"log/slog"
+
+	"github.com/dns-api/dns-api/fault"
 )
 
 // auditRecord writes one audit line: who (user, token id, client address)
@@ -49,17 +50,15 @@ func (s *Service) authorizeUse(ctx context.Context, c Caller, op operation, acti
 }
 
 // refusalOf returns the permission refusal behind err: err itself when it
-// is a 403, or the reason a record was reported missing to the caller.
+// is Forbidden, or the reason a record was reported missing to the caller.
 func refusalOf(err error) error {
-	var e *Error
-	if !errors.As(err, &e) {
+	switch e := fault.As(err); {
+	case e == nil:
 		return nil
-	}
-	if e.refusal != nil {
-		return e.refusal
-	}
-	if e.Kind == ErrForbidden {
+	case e.Kind == fault.Forbidden:
 		return e
+	case e.Kind == fault.NotFound && fault.Is(e.Err, fault.Forbidden):
+		return e.Err
 	}
 	return nil
 }

@@ -1,52 +1,25 @@
 package records
 
 import (
-	"errors"
-	"fmt"
 	"strconv"
+
+	"github.com/dns-api/dns-api/fault"
 )
 
-// The kinds of failure a caller of this package can act on. The HTTP layer
-// maps each kind to one status code; test with errors.Is.
-var (
-	// ErrInvalid: the input is malformed or names something not managed.
-	ErrInvalid = errors.New("invalid input")
-	// ErrForbidden: the input is fine but the caller may not do this.
-	ErrForbidden = errors.New("forbidden")
-	// ErrNotFound: no such record, as far as this caller can tell.
-	ErrNotFound = errors.New("not found")
-	// ErrConflict: the change would clash with what exists.
-	ErrConflict = errors.New("conflict")
-)
+func invalidf(format string, args ...any) error { return fault.New(fault.Invalid, format, args...) }
 
-// Error is a failure with a message written for the person at the other
-// end of a curl command: it never carries internals.
-type Error struct {
-	Kind    error
-	Message string
-	// refusal is why the permission check said no, when the caller is
-	// told "not found" instead (a record outside its reach): the audit
-	// log records the refusal.
-	refusal error
+func forbiddenf(format string, args ...any) error { return fault.New(fault.Forbidden, format, args...) }
+
+func notFoundf(format string, args ...any) error { return fault.New(fault.NotFound, format, args...) }
+
+func conflictf(format string, args ...any) error { return fault.New(fault.Conflict, format, args...) }
+
+// hiddenRefusal reports a record the caller may not see as missing,
+// exactly as one that does not exist (so ids cannot be used to probe),
+// keeping the refusal for the audit log.
+func hiddenRefusal(refusal error, id int64) error {
+	return fault.Wrap(refusal, fault.NotFound, "record %d does not exist", id)
 }
-
-// Error returns the message.
-func (e *Error) Error() string { return e.Message }
-
-// Unwrap returns the kind, so errors.Is(err, ErrInvalid) works.
-func (e *Error) Unwrap() error { return e.Kind }
-
-func newError(kind error, format string, args ...any) error {
-	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
-}
-
-func invalidf(format string, args ...any) error { return newError(ErrInvalid, format, args...) }
-
-func forbiddenf(format string, args ...any) error { return newError(ErrForbidden, format, args...) }
-
-func notFoundf(format string, args ...any) error { return newError(ErrNotFound, format, args...) }
-
-func conflictf(format string, args ...any) error { return newError(ErrConflict, format, args...) }
 
 // maxShown is how much of a value from the request a message repeats.
 const maxShown = 64

@@ -1,12 +1,13 @@
 package records
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dns-api/dns-api/fault"
 )
 
 func TestParseSubdomain(t *testing.T) {
@@ -55,7 +56,7 @@ func TestParseSubdomain(t *testing.T) {
 	for _, tt := range tests {
 		got, err := ParseSubdomain(tt.in, "example.com")
 		if tt.want == "" {
-			assert.ErrorIs(t, err, ErrInvalid, "ParseSubdomain(%q) = %q", tt.in, got)
+			assert.True(t, fault.Is(err, fault.Invalid), "ParseSubdomain(%q) = %q", tt.in, got)
 			continue
 		}
 		if assert.NoError(t, err, "ParseSubdomain(%q)", tt.in) {
@@ -73,7 +74,7 @@ func TestParseSubdomainLength(t *testing.T) {
 	_, err := ParseSubdomain(fits, zone)
 	assert.NoError(t, err)
 	_, err = ParseSubdomain(fits+"d", zone)
-	assert.ErrorIs(t, err, ErrInvalid, "254 bytes")
+	assert.True(t, fault.Is(err, fault.Invalid), "254 bytes")
 }
 
 func TestParseZone(t *testing.T) {
@@ -91,7 +92,7 @@ func TestParseZone(t *testing.T) {
 	}
 	for _, in := range []string{"", "com", "exa mple.com", "_x.com", "*.example.com", "example..com", "-a.com", "example.com/x", "a%2e.com"} {
 		_, err := ParseZone(in)
-		assert.ErrorIs(t, err, ErrInvalid, in)
+		assert.True(t, fault.Is(err, fault.Invalid), in)
 	}
 }
 
@@ -118,7 +119,7 @@ func FuzzParseSubdomain(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		name, err := ParseSubdomain(in, "example.com")
 		if err != nil {
-			if !errors.Is(err, ErrInvalid) {
+			if !fault.Is(err, fault.Invalid) {
 				t.Fatalf("ParseSubdomain(%q): error of the wrong kind: %v", in, err)
 			}
 			return

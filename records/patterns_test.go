@@ -1,12 +1,13 @@
 package records
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dns-api/dns-api/fault"
 )
 
 func TestPatternMatch(t *testing.T) {
@@ -41,7 +42,7 @@ func TestParsePatternRefuses(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{"", ".", "a.*", "*a", "a*b", "*.*.x", "**", "a..b", "-a", "a/b", "a b"} {
 		_, err := ParsePattern(in)
-		assert.ErrorIs(t, err, ErrInvalid, "%q", in)
+		assert.True(t, fault.Is(err, fault.Invalid), "%q", in)
 	}
 }
 
@@ -71,7 +72,7 @@ func FuzzPatternMatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, pattern, name string) {
 		p, err := ParsePattern(pattern)
 		if err != nil {
-			if !errors.Is(err, ErrInvalid) {
+			if !fault.Is(err, fault.Invalid) {
 				t.Fatalf("ParsePattern(%q): error of the wrong kind: %v", pattern, err)
 			}
 			return

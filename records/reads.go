@@ -3,11 +3,11 @@ package records
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
 
+	"github.com/dns-api/dns-api/fault"
 	"github.com/dns-api/dns-api/upstream"
 )
 
@@ -89,10 +89,10 @@ func (s *Service) byID(ctx context.Context, c Caller, id int64, op operation) (R
 				return Record{}, notFoundf("record %d does not exist", id)
 			}
 			if err := s.check(c, op, setOf(rec)); err != nil {
-				return Record{}, &Error{Kind: ErrNotFound, Message: fmt.Sprintf("record %d does not exist", id), refusal: err}
+				return Record{}, hiddenRefusal(err, id)
 			}
 			return rec, nil
-		case !errors.Is(errs[i], upstream.ErrNotFound) && failure == nil:
+		case !fault.Is(errs[i], fault.NotFound) && failure == nil:
 			failure = errs[i]
 		}
 	}

@@ -136,7 +136,7 @@ func (s *Service) parseSet(rawType, rawZone, rawName string) (recordSet, error) 
 	return recordSet{zone: zone, name: name, typ: typ}, nil
 }
 
-// managedZone returns the managed zone raw names, or ErrInvalid.
+// managedZone returns the managed zone raw names, or an Invalid error.
 func (s *Service) managedZone(raw string) (string, error) {
 	zone := normaliseName(raw)
 	if !slices.Contains(s.zones, zone) {

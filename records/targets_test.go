@@ -1,11 +1,12 @@
 package records
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/dns-api/dns-api/fault"
 )
 
 func TestParseTarget(t *testing.T) {
@@ -64,7 +65,7 @@ func TestParseTarget(t *testing.T) {
 	for _, tt := range tests {
 		got, err := ParseTarget(tt.typ, tt.in)
 		if tt.want == "" {
-			assert.ErrorIs(t, err, ErrInvalid, "ParseTarget(%s, %q) = %q", tt.typ, tt.in, got)
+			assert.True(t, fault.Is(err, fault.Invalid), "ParseTarget(%s, %q) = %q", tt.typ, tt.in, got)
 			continue
 		}
 		if assert.NoError(t, err, "ParseTarget(%s, %q)", tt.typ, tt.in) {
@@ -82,7 +83,7 @@ func TestParseType(t *testing.T) {
 	}
 	for _, in := range []string{"", "MX", "NS", "SOA", "ALIAS", "A ", "*"} {
 		_, err := ParseType(in)
-		assert.ErrorIs(t, err, ErrInvalid, in)
+		assert.True(t, fault.Is(err, fault.Invalid), in)
 	}
 }
 
@@ -99,7 +100,7 @@ func FuzzParseTarget(f *testing.F) {
 		}
 		got, err := ParseTarget(rt, in)
 		if err != nil {
-			if !errors.Is(err, ErrInvalid) {
+			if !fault.Is(err, fault.Invalid) {
 				t.Fatalf("ParseTarget(%s, %q): error of the wrong kind: %v", rt, in, err)
 			}
 			return

@@ -194,7 +194,7 @@ func (s *Service) Upsert(ctx context.Context, c Caller, rawType, rawZone, rawNam
 }
 
 // DeleteSet removes every record of a type at a name and returns them as
-// they were; ErrNotFound if there were none.
+// they were; a NotFound error if there were none.
 func (s *Service) DeleteSet(ctx context.Context, c Caller, rawType, rawZone, rawName string) (deleted []Record, err error) {
 	set, err := s.parseSet(rawType, rawZone, rawName)
 	if err != nil {
@@ -258,6 +258,6 @@ func (s *Service) result(rs []upstream.Record) (Record, error) {
 	}
 	// DNSimple answered with something this service could not have
 	// written (a wildcard, another count): its answer makes no sense.
-	return Record{}, &upstream.Error{Kind: upstream.ErrUnavailable, Op: "apply a change",
-		Message: fmt.Sprintf("the answer to a one-record change held %d records, or one the service could not have written", len(rs))}
+	return Record{}, upstream.Nonsense("apply a change",
+		fmt.Sprintf("the answer to a one-record change held %d records, or one the service could not have written", len(rs)))
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dns-api/dns-api/fault"
 	"github.com/dnsimple/dnsimple-go/v9/dnsimple"
 )
 
@@ -97,8 +98,8 @@ func (d *DNSimple) whoami(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if resp.Data == nil || resp.Data.Account == nil || resp.Data.Account.ID <= 0 {
-		return "", &Error{Kind: ErrAccountToken, Op: op,
-			Message: "the token is not an account token; use an account token or set DNSIMPLE_ACCOUNT_ID"}
+		return "", fault.Wrap(&CallError{Op: op}, fault.Upstream,
+			"the token is not an account token; use an account token or set DNSIMPLE_ACCOUNT_ID")
 	}
 	return strconv.FormatInt(resp.Data.Account.ID, 10), nil
 }
@@ -135,20 +136,19 @@ func (d *DNSimple) list(ctx context.Context, op, zone string, opts dnsimple.Zone
 		if err != nil {
 			return nil, err
 		}
-		garbage := func(why string) error { return &Error{Kind: ErrUnavailable, Op: op, Message: why} }
 		switch {
 		case resp.Data == nil || resp.Pagination == nil:
 			// A listing always has both, even when empty.
-			return nil, garbage("the answer had no data or no pagination")
+			return nil, Nonsense(op, "the answer had no data or no pagination")
 		case resp.Pagination.CurrentPage != page:
-			return nil, garbage("the answer was not the page asked for")
+			return nil, Nonsense(op, "the answer was not the page asked for")
 		case page == 1:
 			// Records created while the pages are read may add one.
 			lastPage = min(maxPages, resp.Pagination.TotalPages+1)
 		}
 		for _, r := range resp.Data {
 			if len(all) > 0 && r.ID <= all[len(all)-1].ID {
-				return nil, garbage("the listing repeated records or was not in id order")
+				return nil, Nonsense(op, "the listing repeated records or was not in id order")
 			}
 			all = append(all, fromDNSimple(zone, r))
 		}
@@ -156,7 +156,7 @@ func (d *DNSimple) list(ctx context.Context, op, zone string, opts dnsimple.Zone
 			return all, nil
 		}
 		if len(resp.Data) == 0 || page >= lastPage {
-			return nil, garbage("the listing did not end")
+			return nil, Nonsense(op, "the listing did not end")
 		}
 	}
 }
@@ -211,15 +211,15 @@ func (d *DNSimple) batch(ctx context.Context, zone string, change Change) (Appli
 		resp, err = d.client.Zones.BatchChangeZoneRecords(ctx, d.account, zone, req)
 		return err
 	})
-	var upErr *Error
-	if errors.As(err, &upErr) && upErr.Status == http.StatusPreconditionFailed {
+	var call *CallError
+	if errors.As(err, &call) && call.Status == http.StatusPreconditionFailed {
 		return Applied{}, errBatchUnavailable
 	}
 	if err != nil {
 		return Applied{}, err
 	}
 	if resp.Data == nil || len(resp.Data.Creates) != len(change.Creates) || len(resp.Data.Updates) != len(change.Updates) {
-		return Applied{}, &Error{Kind: ErrUnavailable, Op: op, Message: "the answer does not match the change"}
+		return Applied{}, Nonsense(op, "the answer does not match the change")
 	}
 	var applied Applied
 	for _, r := range resp.Data.Creates {
@@ -281,7 +281,7 @@ func (d *DNSimple) applyEach(ctx context.Context, zone string, change Change) (A
 // single unpacks an answer that must hold one record.
 func (d *DNSimple) single(op, zone string, resp *dnsimple.ZoneRecordResponse) (Record, error) {
 	if resp.Data == nil || resp.Data.ID == 0 {
-		return Record{}, &Error{Kind: ErrUnavailable, Op: op, Message: "the answer held no record"}
+		return Record{}, Nonsense(op, "the answer held no record")
 	}
 	return fromDNSimple(zone, *resp.Data), nil
 }
@@ -316,15 +316,15 @@ const (
 	recordWrite                 // update, delete: 404 no such record; 400 refused
 )
 
-// notFound is the kind of a 404.
-func (k callKind) notFound() error {
+// notFound is what a 404 means.
+func (k callKind) notFound() (fault.Kind, string) {
 	switch k {
 	case listCall, zoneWrite:
-		return ErrZoneMissing
+		return fault.Upstream, msgZoneMissing
 	case getCall, recordWrite:
-		return ErrNotFound
+		return fault.NotFound, msgGone
 	}
-	return ErrUnavailable
+	return fault.Upstream, msgUnavailable
 }
 
 // refusable reports whether a 400, 409 or 422 means DNSimple refused a
@@ -335,7 +335,8 @@ func (k callKind) refusable() bool { return k == zoneWrite || k == recordWrite }
 const maxMessageLength = 300
 
 // call runs one request with the deadline and turns whatever went wrong
-// into an *Error of the right kind.
+// into a fault.Error of the right kind, in our words, with what DNSimple
+// said kept behind it for the log.
 func (d *DNSimple) call(ctx context.Context, op string, kind callKind, fn func(context.Context) error) error {
 	callCtx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
@@ -347,28 +348,32 @@ func (d *DNSimple) call(ctx context.Context, op string, kind callKind, fn func(c
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return ctx.Err() // the caller went away; nobody is waiting for a status
 	}
-	e := &Error{Op: op, Status: seen.status, Cause: err}
+	call := &CallError{Op: op, Status: seen.status, Cause: err}
+	var fields []string
 	var apiErr *dnsimple.ErrorResponse
 	if errors.As(err, &apiErr) {
-		e.Message, e.Fields = describe(apiErr)
+		call.Detail, fields = describe(apiErr)
 	}
-	switch {
+	switch status := seen.status; {
 	case errors.Is(callCtx.Err(), context.DeadlineExceeded) || isTimeout(err):
-		e.Kind = ErrTimeout
-	case seen.status == http.StatusUnauthorized || seen.status == http.StatusForbidden:
-		e.Kind = ErrAccountToken
-	case seen.status == http.StatusNotFound:
-		e.Kind = kind.notFound()
-	case seen.status == http.StatusTooManyRequests:
-		e.Kind = ErrRateLimited
-		e.Reset = seen.reset
-	case kind.refusable() && (seen.status == http.StatusBadRequest || seen.status == http.StatusConflict ||
-		seen.status == http.StatusUnprocessableEntity):
-		e.Kind = ErrRefused
-	default: // 5xx, other statuses, garbage, a connection that failed
-		e.Kind = ErrUnavailable
+		return fault.Wrap(call, fault.Timeout, msgTimeout)
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return fault.Wrap(call, fault.Upstream, msgAccountToken)
+	case status == http.StatusNotFound:
+		k, msg := kind.notFound()
+		return fault.Wrap(call, k, "%s", msg)
+	case status == http.StatusTooManyRequests:
+		return rateLimited(call, seen.reset)
+	case kind.refusable() && (status == http.StatusBadRequest || status == http.StatusConflict ||
+		status == http.StatusUnprocessableEntity):
+		msg := msgRefused
+		if len(fields) > 0 {
+			msg += " (it objected to: " + strings.Join(fields, ", ") + ")"
+		}
+		return fault.Wrap(call, fault.Conflict, "%s", msg)
 	}
-	return e
+	// 5xx, other statuses, garbage, a connection that failed.
+	return fault.Wrap(call, fault.Upstream, msgUnavailable)
 }
 
 // describe renders DNSimple's error message and field errors in one line

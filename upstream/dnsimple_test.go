@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dns-api/dns-api/fault"
 	"github.com/dns-api/dns-api/upstream/emulator"
 )
 
@@ -90,10 +91,10 @@ func seed(t *testing.T, emu *emulator.Emulator, name, typ, content string) emula
 
 // intercept answers the requests that match with fault and passes the rest
 // to next.
-func intercept(next http.Handler, match func(*http.Request) bool, fault http.HandlerFunc) http.Handler {
+func intercept(next http.Handler, match func(*http.Request) bool, answer http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if match(r) {
-			fault(w, r)
+			answer(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -126,18 +127,26 @@ const nginx502 = `<html>
 </html>
 `
 
-// requireKind checks that err is an *Error of the given kind whose text
-// holds no credential, and returns it.
-func requireKind(t *testing.T, err error, kind error) *Error {
+// failure is a failed call as the tests see it: the fault.Error callers
+// get and the CallError behind it.
+type failure struct {
+	*fault.Error
+	*CallError
+}
+
+// requireKind checks that err is a fault.Error of the given kind with a
+// CallError behind it, whose text holds no credential, and returns both.
+func requireKind(t *testing.T, err error, kind fault.Kind) failure {
 	t.Helper()
 	require.Error(t, err)
-	var e *Error
-	require.ErrorAs(t, err, &e, "want an *upstream.Error, got %T: %v", err, err)
-	require.Same(t, kind, e.Kind, "want kind %q, got %q (%v)", kind, e.Kind, err)
-	require.ErrorIs(t, err, kind)
-	assert.NotEmpty(t, e.Op)
+	f := fault.As(err)
+	require.NotNil(t, f, "want a fault.Error, got %T: %v", err, err)
+	require.Equal(t, kind, f.Kind, "want kind %q, got %q (%v)", kind, f.Kind, err)
+	var call *CallError
+	require.ErrorAs(t, err, &call)
+	assert.NotEmpty(t, call.Op)
 	assertNoToken(t, err)
-	return e
+	return failure{f, call}
 }
 
 // assertNoToken checks that the account token is in no form of err.
@@ -146,13 +155,7 @@ func assertNoToken(t *testing.T, err error) {
 	for _, s := range []string{err.Error(), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err), fmt.Sprintf("%s", err)} {
 		assert.NotContains(t, s, testToken)
 	}
-	var e *Error
-	if errors.As(err, &e) {
-		assert.NotContains(t, e.Message, testToken)
-		if e.Cause != nil {
-			assert.NotContains(t, e.Cause.Error(), testToken)
-		}
-	}
+	assert.NotContains(t, fault.MessageOf(err), testToken)
 }
 
 // query parses a logged request's query.
@@ -249,7 +252,7 @@ func TestWhoamiWithAUserToken(t *testing.T) {
 
 	p, err := NewDNSimple(t.Context(), cfg)
 	assert.Nil(t, p)
-	e := requireKind(t, err, ErrAccountToken)
+	e := requireKind(t, err, fault.Upstream)
 	assert.Contains(t, e.Message, "DNSIMPLE_ACCOUNT_ID", "the message should say how to fix it")
 }
 
@@ -262,7 +265,7 @@ func TestWhoamiWithARefusedToken(t *testing.T) {
 
 	p, err := NewDNSimple(t.Context(), cfg)
 	assert.Nil(t, p)
-	e := requireKind(t, err, ErrAccountToken)
+	e := requireKind(t, err, fault.Upstream)
 	assert.Equal(t, http.StatusUnauthorized, e.Status)
 }
 
@@ -395,7 +398,7 @@ func TestRecordsGivesUpOnAListingThatNeverEnds(t *testing.T) {
 	p := connect(t, srv.URL)
 
 	_, err := p.Records(t.Context(), testZone)
-	requireKind(t, err, ErrUnavailable)
+	requireKind(t, err, fault.Upstream)
 	assert.LessOrEqual(t, hits.Load(), int64(maxPages), "the listing must be cut off")
 }
 
@@ -431,7 +434,7 @@ func TestRecordsRefusesListingsThatMakeNoSense(t *testing.T) {
 			}))
 			p := connect(t, srv.URL)
 			_, err := p.Records(t.Context(), testZone)
-			requireKind(t, err, ErrUnavailable)
+			requireKind(t, err, fault.Upstream)
 			assert.LessOrEqual(t, hits.Load(), tt.most)
 		})
 	}
@@ -555,7 +558,7 @@ func TestRecordByIDMissing(t *testing.T) {
 	p := connect(t, srv.URL)
 
 	_, err := p.Record(t.Context(), testZone, 1<<32+999)
-	e := requireKind(t, err, ErrNotFound)
+	e := requireKind(t, err, fault.NotFound)
 	assert.Equal(t, http.StatusNotFound, e.Status)
 }
 
@@ -598,7 +601,7 @@ func TestRecordIDsAbove32BitsRoundTrip(t *testing.T) {
 			_, err = p.Apply(ctx, testZone, Change{Deletes: []int64{id}})
 			require.NoError(t, err)
 			_, err = p.Record(ctx, testZone, id)
-			requireKind(t, err, ErrNotFound)
+			requireKind(t, err, fault.NotFound)
 		})
 	}
 }
@@ -682,7 +685,7 @@ func TestApplySingleDeleteOfAMissingRecord(t *testing.T) {
 	p := connect(t, srv.URL)
 
 	_, err := p.Apply(t.Context(), testZone, Change{Deletes: []int64{1<<40 + 1}})
-	requireKind(t, err, ErrNotFound)
+	requireKind(t, err, fault.NotFound)
 }
 
 func TestApplyEmptyChangeCallsNothing(t *testing.T) {
@@ -748,14 +751,14 @@ func TestApplyBatchIsAtomic(t *testing.T) {
 		},
 		Deletes: []int64{other.ID},
 	})
-	e := requireKind(t, err, ErrRefused)
+	e := requireKind(t, err, fault.Conflict)
 	assert.Equal(t, http.StatusBadRequest, e.Status)
 
 	assert.Equal(t, []string{"POST " + batchPath}, calls(emu.Requests()), "a refused batch is not retried one by one")
 	assert.Equal(t, before, emu.Records(testZone), "nothing of a refused batch happens")
 }
 
-func TestApplyBatchRefusalKeepsDNSimplesMessage(t *testing.T) {
+func TestApplyBatchRefusalKeepsDNSimplesMessageForTheLog(t *testing.T) {
 	t.Parallel()
 	emu := newEmulator(t, emulator.Options{})
 	seed(t, emu, "old", "A", "192.0.2.5")
@@ -766,8 +769,9 @@ func TestApplyBatchRefusalKeepsDNSimplesMessage(t *testing.T) {
 		{Name: "new", Type: "A", Content: "192.0.2.3", TTL: 60},
 		{Name: "old", Type: "A", Content: "192.0.2.5", TTL: 60},
 	}})
-	e := requireKind(t, err, ErrRefused)
-	assert.Contains(t, e.Message, "Validation failed", "DNSimple's message is kept for the user")
+	e := requireKind(t, err, fault.Conflict)
+	assert.Contains(t, e.Detail, "Validation failed", "DNSimple's message is kept for the log")
+	assert.NotContains(t, e.Message, "Validation failed", "and not repeated to callers")
 }
 
 func TestApplyFallsBackWithoutBatchChanges(t *testing.T) {
@@ -829,7 +833,7 @@ func TestApplyFallbackStopsAtTheFirstFailure(t *testing.T) {
 		Creates: []NewRecord{{Name: "www", Type: "CNAME", Content: "x.example.net", TTL: 60}}, // refused
 		Deletes: []int64{www.ID},
 	})
-	requireKind(t, err, ErrRefused)
+	requireKind(t, err, fault.Conflict)
 	require.Len(t, applied.Updated, 1, "what was done is reported")
 	assert.Empty(t, applied.Created)
 	assert.Contains(t, byID(emu.Records(testZone)), www.ID, "no deletion after a failure")
@@ -863,43 +867,43 @@ func TestErrorMapping(t *testing.T) {
 		name    string
 		fault   http.HandlerFunc
 		call    call
-		kind    error
+		kind    fault.Kind
 		status  int
 		message string
 	}{
-		{"500 JSON", respond(500, jsonType, `{"message":"Internal Server Error"}`), records, ErrUnavailable, 500, "Internal Server Error"},
-		{"500 empty", respond(500, "", ""), record, ErrUnavailable, 500, ""},
-		{"502 nginx HTML", respond(502, "text/html", nginx502), records, ErrUnavailable, 502, ""},
-		{"502 nginx HTML on create", respond(502, "text/html", nginx502), create, ErrUnavailable, 502, ""},
-		{"503", respond(503, "text/plain", "Service Unavailable"), find, ErrUnavailable, 503, ""},
-		{"200 truncated JSON", respond(200, jsonType, `{"data":`), records, ErrUnavailable, 200, ""},
-		{"200 invalid JSON", respond(200, jsonType, `{"data": [nonsense]}`), find, ErrUnavailable, 200, ""},
-		{"200 HTML", respond(200, "text/html", "<html>maintenance</html>"), record, ErrUnavailable, 200, ""},
-		{"200 wrong shape", respond(200, jsonType, `{"data":"surprise"}`), records, ErrUnavailable, 200, ""},
-		{"200 without data on create", respond(200, jsonType, `{}`), create, ErrUnavailable, 0, ""},
-		{"201 null data on create", respond(201, jsonType, `{"data":null}`), create, ErrUnavailable, 0, ""},
-		{"201 empty record on create", respond(201, jsonType, `{"data":{}}`), create, ErrUnavailable, 0, ""},
-		{"200 without data on update", respond(200, jsonType, `{}`), update, ErrUnavailable, 0, ""},
-		{"200 without data on get", respond(200, jsonType, `{"data":null}`), record, ErrUnavailable, 0, ""},
-		{"200 without data on batch", respond(200, jsonType, `{}`), batch, ErrUnavailable, 0, ""},
-		{"201 empty body on create", respond(201, jsonType, ""), create, ErrUnavailable, 0, ""},
-		{"401", respond(401, jsonType, `{"message":"Authentication failed"}`), records, ErrAccountToken, 401, "Authentication failed"},
-		{"401 on create", respond(401, jsonType, `{"message":"Authentication failed"}`), create, ErrAccountToken, 401, ""},
-		{"403", respond(403, jsonType, `{"message":"Permission Denied. Required Scope: zone:*:write"}`), update, ErrAccountToken, 403, "Permission Denied"},
-		{"403 on batch", respond(403, jsonType, `{"message":"Permission Denied"}`), batch, ErrAccountToken, 403, ""},
-		{"404 on list", respond(404, jsonType, "{\"message\":\"Zone `example.com` not found\"}"), records, ErrZoneMissing, 404, "not found"},
-		{"404 on find", respond(404, jsonType, "{\"message\":\"Zone `example.com` not found\"}"), find, ErrZoneMissing, 404, ""},
-		{"404 on create", respond(404, jsonType, "{\"message\":\"Zone `example.com` not found\"}"), create, ErrZoneMissing, 404, ""},
-		{"404 on get", respond(404, jsonType, "{\"message\":\"Record `8589934592` not found\"}"), record, ErrNotFound, 404, "not found"},
-		{"404 on update", respond(404, jsonType, "{\"message\":\"Record `8589934592` not found\"}"), update, ErrNotFound, 404, ""},
-		{"429", respond(429, jsonType, `{"message":"quota exceeded"}`), records, ErrRateLimited, 429, "quota exceeded"},
-		{"429 on batch", respond(429, jsonType, `{"message":"quota exceeded"}`), batch, ErrRateLimited, 429, ""},
-		{"409", respond(409, jsonType, `{"message":"conflict"}`), create, ErrRefused, 409, "conflict"},
-		{"422", respond(422, jsonType, `{"message":"Unprocessable"}`), create, ErrRefused, 422, "Unprocessable"},
+		{"500 JSON", respond(500, jsonType, `{"message":"Internal Server Error"}`), records, fault.Upstream, 500, "Internal Server Error"},
+		{"500 empty", respond(500, "", ""), record, fault.Upstream, 500, ""},
+		{"502 nginx HTML", respond(502, "text/html", nginx502), records, fault.Upstream, 502, ""},
+		{"502 nginx HTML on create", respond(502, "text/html", nginx502), create, fault.Upstream, 502, ""},
+		{"503", respond(503, "text/plain", "Service Unavailable"), find, fault.Upstream, 503, ""},
+		{"200 truncated JSON", respond(200, jsonType, `{"data":`), records, fault.Upstream, 200, ""},
+		{"200 invalid JSON", respond(200, jsonType, `{"data": [nonsense]}`), find, fault.Upstream, 200, ""},
+		{"200 HTML", respond(200, "text/html", "<html>maintenance</html>"), record, fault.Upstream, 200, ""},
+		{"200 wrong shape", respond(200, jsonType, `{"data":"surprise"}`), records, fault.Upstream, 200, ""},
+		{"200 without data on create", respond(200, jsonType, `{}`), create, fault.Upstream, 0, ""},
+		{"201 null data on create", respond(201, jsonType, `{"data":null}`), create, fault.Upstream, 0, ""},
+		{"201 empty record on create", respond(201, jsonType, `{"data":{}}`), create, fault.Upstream, 0, ""},
+		{"200 without data on update", respond(200, jsonType, `{}`), update, fault.Upstream, 0, ""},
+		{"200 without data on get", respond(200, jsonType, `{"data":null}`), record, fault.Upstream, 0, ""},
+		{"200 without data on batch", respond(200, jsonType, `{}`), batch, fault.Upstream, 0, ""},
+		{"201 empty body on create", respond(201, jsonType, ""), create, fault.Upstream, 0, ""},
+		{"401", respond(401, jsonType, `{"message":"Authentication failed"}`), records, fault.Upstream, 401, "Authentication failed"},
+		{"401 on create", respond(401, jsonType, `{"message":"Authentication failed"}`), create, fault.Upstream, 401, ""},
+		{"403", respond(403, jsonType, `{"message":"Permission Denied. Required Scope: zone:*:write"}`), update, fault.Upstream, 403, "Permission Denied"},
+		{"403 on batch", respond(403, jsonType, `{"message":"Permission Denied"}`), batch, fault.Upstream, 403, ""},
+		{"404 on list", respond(404, jsonType, "{\"message\":\"Zone `example.com` not found\"}"), records, fault.Upstream, 404, "not found"},
+		{"404 on find", respond(404, jsonType, "{\"message\":\"Zone `example.com` not found\"}"), find, fault.Upstream, 404, ""},
+		{"404 on create", respond(404, jsonType, "{\"message\":\"Zone `example.com` not found\"}"), create, fault.Upstream, 404, ""},
+		{"404 on get", respond(404, jsonType, "{\"message\":\"Record `8589934592` not found\"}"), record, fault.NotFound, 404, "not found"},
+		{"404 on update", respond(404, jsonType, "{\"message\":\"Record `8589934592` not found\"}"), update, fault.NotFound, 404, ""},
+		{"429", respond(429, jsonType, `{"message":"quota exceeded"}`), records, fault.RateLimited, 429, "quota exceeded"},
+		{"429 on batch", respond(429, jsonType, `{"message":"quota exceeded"}`), batch, fault.RateLimited, 429, ""},
+		{"409", respond(409, jsonType, `{"message":"conflict"}`), create, fault.Conflict, 409, "conflict"},
+		{"422", respond(422, jsonType, `{"message":"Unprocessable"}`), create, fault.Conflict, 422, "Unprocessable"},
 		{"400 with field errors", respond(400, jsonType, `{"message":"Validation failed","errors":{"content":["can't be blank"],"base":["nope"]}}`),
-			create, ErrRefused, 400, "Validation failed; base nope; content can't be blank"},
-		{"405", respond(405, "", ""), create, ErrUnavailable, 405, ""},
-		{"204 on a read", respond(204, "", ""), record, ErrUnavailable, 0, ""},
+			create, fault.Conflict, 400, "Validation failed; base nope; content can't be blank"},
+		{"405", respond(405, "", ""), create, fault.Upstream, 405, ""},
+		{"204 on a read", respond(204, "", ""), record, fault.Upstream, 0, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -911,9 +915,9 @@ func TestErrorMapping(t *testing.T) {
 				assert.Equal(t, tc.status, e.Status)
 			}
 			if tc.message != "" {
-				assert.Contains(t, e.Message, tc.message)
+				assert.Contains(t, e.Detail, tc.message, "DNSimple's words are kept for the log")
 			}
-			if tc.kind == ErrUnavailable {
+			if tc.kind == fault.Upstream {
 				assert.NotContains(t, e.Message, "<html", "an HTML page is not a message for users")
 			}
 		})
@@ -929,9 +933,10 @@ func TestValidationRefusalFromTheEmulator(t *testing.T) {
 	before := emu.Records(testZone)
 
 	_, err := p.Apply(t.Context(), testZone, Change{Creates: []NewRecord{{Name: "www", Type: "CNAME", Content: "app.example.net", TTL: 60}}})
-	e := requireKind(t, err, ErrRefused)
+	e := requireKind(t, err, fault.Conflict)
 	assert.Equal(t, http.StatusBadRequest, e.Status)
-	assert.Contains(t, e.Message, "A CNAME record cannot coexist with other records with the same name")
+	assert.Contains(t, e.Detail, "A CNAME record cannot coexist with other records with the same name")
+	assert.NotContains(t, e.Message, "coexist", "DNSimple's words are not repeated to callers")
 	assert.Equal(t, before, emu.Records(testZone))
 }
 
@@ -942,15 +947,16 @@ func TestListOfAMissingZone(t *testing.T) {
 	p := connect(t, srv.URL)
 
 	_, err := p.Records(t.Context(), "example.org")
-	e := requireKind(t, err, ErrZoneMissing)
+	e := requireKind(t, err, fault.Upstream)
 	assert.Equal(t, http.StatusNotFound, e.Status)
-	assert.Contains(t, e.Message, "example.org")
+	assert.Contains(t, e.Op, "example.org")
+	assert.Contains(t, e.Message, "DNSIMPLE_DOMAINS")
 
 	_, err = p.FindRecords(t.Context(), "example.org", "www", "A")
-	requireKind(t, err, ErrZoneMissing)
+	requireKind(t, err, fault.Upstream)
 
 	_, err = p.Apply(t.Context(), "example.org", Change{Creates: []NewRecord{{Name: "www", Type: "A", Content: "192.0.2.1", TTL: 60}}})
-	requireKind(t, err, ErrZoneMissing)
+	requireKind(t, err, fault.Upstream)
 }
 
 func TestRefusedAccountTokenOnACall(t *testing.T) {
@@ -960,7 +966,7 @@ func TestRefusedAccountTokenOnACall(t *testing.T) {
 	p := connect(t, srv.URL)
 
 	_, err := p.Records(t.Context(), testZone)
-	e := requireKind(t, err, ErrAccountToken)
+	e := requireKind(t, err, fault.Upstream)
 	assert.Equal(t, http.StatusUnauthorized, e.Status)
 }
 
@@ -985,7 +991,7 @@ func TestOversizedAnswers(t *testing.T) {
 			}
 		}
 	}
-	for name, fault := range map[string]http.HandlerFunc{
+	for name, answer := range map[string]http.HandlerFunc{
 		"200 over 4 MiB":     respond(200, jsonType, bigRecord(maxResponseBytes)),
 		"500 over 4 MiB":     respond(500, jsonType, `{"message":"`+strings.Repeat("x", maxResponseBytes)+`"}`),
 		"endless 200 stream": endless(200),
@@ -993,10 +999,10 @@ func TestOversizedAnswers(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv := serve(t, fault)
+			srv := serve(t, answer)
 			p := connect(t, srv.URL)
 			_, err := p.Record(t.Context(), testZone, 8589934593)
-			requireKind(t, err, ErrUnavailable)
+			requireKind(t, err, fault.Upstream)
 		})
 	}
 
@@ -1035,20 +1041,20 @@ func TestSlowAnswerTimesOut(t *testing.T) {
 		w.(http.Flusher).Flush()
 		stall(nil)(w, r)
 	}
-	for name, fault := range map[string]http.HandlerFunc{
+	for name, answer := range map[string]http.HandlerFunc{
 		"no answer":           stall(nil),
 		"body never finishes": slowAfterHeaders,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv := serve(t, fault)
+			srv := serve(t, answer)
 			cfg := testConfig(srv.URL)
 			cfg.Timeout = 200 * time.Millisecond
 			p, err := NewDNSimple(t.Context(), cfg)
 			require.NoError(t, err)
 
 			_, err = p.Records(t.Context(), testZone)
-			requireKind(t, err, ErrTimeout)
+			requireKind(t, err, fault.Timeout)
 		})
 	}
 
@@ -1059,7 +1065,7 @@ func TestSlowAnswerTimesOut(t *testing.T) {
 		cfg.AccountID = ""
 		cfg.Timeout = 200 * time.Millisecond
 		_, err := NewDNSimple(t.Context(), cfg)
-		requireKind(t, err, ErrTimeout)
+		requireKind(t, err, fault.Timeout)
 	})
 }
 
@@ -1079,8 +1085,7 @@ func TestCallerCancellation(t *testing.T) {
 		}()
 		_, err := p.Records(ctx, testZone)
 		require.ErrorIs(t, err, context.Canceled)
-		var e *Error
-		assert.False(t, errors.As(err, &e), "a cancelled caller gets the context's error, not %v", err)
+		assert.Nil(t, fault.As(err), "a cancelled caller gets the context's error, not %v", err)
 	})
 
 	t.Run("before the call", func(t *testing.T) {
@@ -1106,8 +1111,7 @@ func TestCallerCancellation(t *testing.T) {
 		} {
 			err := call()
 			require.ErrorIs(t, err, context.Canceled, name)
-			var e *Error
-			assert.False(t, errors.As(err, &e), "%s: %v", name, err)
+			assert.Nil(t, fault.As(err), "%s: %v", name, err)
 		}
 		assert.Empty(t, emu.Requests())
 		assert.Len(t, emu.Records(testZone), 5)
@@ -1149,11 +1153,11 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 			p := connect(t, srv.URL)
 
 			_, err := p.Records(t.Context(), testZone)
-			e := requireKind(t, err, ErrUnavailable)
+			e := requireKind(t, err, fault.Upstream)
 			assert.Equal(t, status, e.Status)
 
 			_, err = p.Apply(t.Context(), testZone, Change{Creates: []NewRecord{{Name: "www", Type: "A", Content: "192.0.2.1", TTL: 60}}})
-			requireKind(t, err, ErrUnavailable)
+			requireKind(t, err, fault.Upstream)
 
 			assert.Zero(t, hits.Load(), "the redirect must not be followed")
 			assert.False(t, sawBearer.Load(), "the account token must not reach another server")
@@ -1169,7 +1173,7 @@ func TestUnreachableProvider(t *testing.T) {
 
 	p := connect(t, base)
 	_, err := p.Records(t.Context(), testZone)
-	e := requireKind(t, err, ErrUnavailable)
+	e := requireKind(t, err, fault.Upstream)
 	assert.Zero(t, e.Status)
 }
 
@@ -1185,9 +1189,9 @@ func TestRateLimitedByTheEmulator(t *testing.T) {
 	_, err := p.Records(t.Context(), testZone)
 	require.NoError(t, err)
 	_, err = p.Records(t.Context(), testZone)
-	e := requireKind(t, err, ErrRateLimited)
+	e := requireKind(t, err, fault.RateLimited)
 	assert.Equal(t, http.StatusTooManyRequests, e.Status)
-	assert.True(t, e.Reset.Equal(start.Add(time.Hour)), "reset %v", e.Reset)
+	assert.True(t, e.RetryAt.Equal(start.Add(time.Hour)), "reset %v", e.RetryAt)
 	assert.Equal(t, time.Hour, e.RetryAfter(start.Add(500*time.Millisecond)))
 }
 
@@ -1202,8 +1206,8 @@ func TestRateLimitReset(t *testing.T) {
 			"X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10)))
 		p := connect(t, srv.URL)
 		_, err := p.FindRecords(t.Context(), testZone, "www", "A")
-		e := requireKind(t, err, ErrRateLimited)
-		assert.True(t, e.Reset.Equal(reset), "reset %v", e.Reset)
+		e := requireKind(t, err, fault.RateLimited)
+		assert.True(t, e.RetryAt.Equal(reset), "reset %v", e.RetryAt)
 		assert.Equal(t, 90*time.Second, e.RetryAfter(reset.Add(-90*time.Second+100*time.Millisecond)))
 	})
 
@@ -1212,9 +1216,9 @@ func TestRateLimitReset(t *testing.T) {
 		srv := serve(t, respond(429, jsonType, `{"message":"quota exceeded"}`, "Retry-After", "120"))
 		p := connect(t, srv.URL)
 		_, err := p.Records(t.Context(), testZone)
-		e := requireKind(t, err, ErrRateLimited)
-		require.False(t, e.Reset.IsZero())
-		assert.Equal(t, 30*time.Second, e.RetryAfter(e.Reset.Add(-29500*time.Millisecond)))
+		e := requireKind(t, err, fault.RateLimited)
+		require.False(t, e.RetryAt.IsZero())
+		assert.Equal(t, 30*time.Second, e.RetryAfter(e.RetryAt.Add(-29500*time.Millisecond)))
 	})
 
 	t.Run("nothing said", func(t *testing.T) {
@@ -1222,55 +1226,17 @@ func TestRateLimitReset(t *testing.T) {
 		srv := serve(t, respond(429, "text/plain", "slow down"))
 		p := connect(t, srv.URL)
 		_, err := p.Records(t.Context(), testZone)
-		e := requireKind(t, err, ErrRateLimited)
-		assert.True(t, e.Reset.IsZero())
+		e := requireKind(t, err, fault.RateLimited)
+		assert.False(t, e.RetryAt.IsZero(), "a minute is assumed")
 		assert.Equal(t, time.Minute, e.RetryAfter(time.Now()))
 	})
 }
 
-func TestRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2025, 1, 1, 12, 0, 0, 250_000_000, time.UTC)
-	tests := []struct {
-		name  string
-		reset time.Time
-		want  time.Duration
-	}{
-		{"no reset known", time.Time{}, time.Minute},
-		{"in the past", now.Add(-time.Hour), time.Second},
-		{"now", now, time.Second},
-		{"in 1ms", now.Add(time.Millisecond), time.Second},
-		{"in 999ms", now.Add(999 * time.Millisecond), time.Second},
-		{"in 1.001s", now.Add(time.Second + time.Millisecond), 2 * time.Second},
-		{"in 1.5s", now.Add(1500 * time.Millisecond), 2 * time.Second},
-		{"in 59.2s", now.Add(59200 * time.Millisecond), time.Minute},
-		{"in an hour and a bit: capped", now.Add(time.Hour + time.Nanosecond), time.Hour},
-		{"far future: capped", now.Add(1000 * time.Hour), time.Hour},
-		{"in 59m59.5s", now.Add(time.Hour - 500*time.Millisecond), time.Hour},
-		// A whole number of seconds is already whole: rounding up keeps it.
-		{"in exactly 1s", now.Add(time.Second), time.Second},
-		{"in exactly 2s", now.Add(2 * time.Second), 2 * time.Second},
-		{"in exactly an hour", now.Add(time.Hour), time.Hour},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			e := &Error{Kind: ErrRateLimited, Op: "test", Reset: tc.reset}
-			got := e.RetryAfter(now)
-			assert.Equal(t, tc.want, got)
-			assert.Zero(t, got%time.Second, "whole seconds")
-		})
-	}
-}
-
 func TestErrorText(t *testing.T) {
 	t.Parallel()
-	e := &Error{Kind: ErrRefused, Op: "create a CNAME record \"www\" in example.com", Status: 400,
-		Message: "Validation failed", Cause: errors.New("POST /v2/1010/zones/example.com/records: 400")}
-	assert.Equal(t, `create a CNAME record "www" in example.com: refused by the provider (HTTP 400): Validation failed: POST /v2/1010/zones/example.com/records: 400`, e.Error())
-	assert.ErrorIs(t, e, ErrRefused)
-	assert.NotErrorIs(t, e, ErrUnavailable)
-
-	bare := &Error{Kind: ErrTimeout, Op: "list the records of example.com"}
-	assert.Equal(t, "list the records of example.com: provider timed out", bare.Error())
+	e := &CallError{Op: "create a CNAME record \"www\" in example.com", Status: 400,
+		Detail: "Validation failed", Cause: errors.New("POST /v2/1010/zones/example.com/records: 400")}
+	assert.Equal(t, `create a CNAME record "www" in example.com (HTTP 400): Validation failed: POST /v2/1010/zones/example.com/records: 400`, e.Error())
+	bare := &CallError{Op: "list the records of example.com"}
+	assert.Equal(t, "list the records of example.com", bare.Error())
 }

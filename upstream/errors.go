@@ -1,62 +1,33 @@
 package upstream
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/dns-api/dns-api/fault"
 )
 
-// The kinds of upstream failure; test with errors.Is. Each becomes one
-// status code at the HTTP layer.
-var (
-	// ErrNotFound: the record asked for does not exist.
-	ErrNotFound = errors.New("not found at the provider")
-	// ErrRefused: the provider refused the change as invalid or conflicting
-	// (a CNAME beside other records, an exact duplicate).
-	ErrRefused = errors.New("refused by the provider")
-	// ErrRateLimited: the account spent its request budget; see RetryAfter.
-	ErrRateLimited = errors.New("rate limited by the provider")
-	// ErrUnavailable: the provider failed, answered garbage, or could not be
-	// reached.
-	ErrUnavailable = errors.New("provider unavailable")
-	// ErrTimeout: the provider did not answer within the deadline.
-	ErrTimeout = errors.New("provider timed out")
-	// ErrAccountToken: the provider refused the service's own credentials.
-	ErrAccountToken = errors.New("provider refused the account token")
-	// ErrZoneMissing: a managed zone does not exist in the provider account.
-	ErrZoneMissing = errors.New("zone missing at the provider")
-)
-
-// Error describes one failed provider call. Only Kind, Fields and Reset
-// are for the caller's answer; the rest is for logs, since the provider's
-// own words may quote what was sent (URLs, values) and are not ours to
-// repeat.
-type Error struct {
-	Kind   error
+// CallError is what a failed provider call looked like, behind the
+// fault.Error the caller sees: for logs only, since the provider's own
+// words may quote what was sent (URLs, values) and are not ours to repeat.
+type CallError struct {
 	Op     string // what was being done, e.g. "list records of example.com"
 	Status int    // the provider's HTTP status, 0 if none arrived
-	// Message is the provider's explanation, or ours of its nonsense: for
-	// logs only.
-	Message string
-	// Fields are the names of the fields a refused change was faulted on
-	// (content, name, type), checked to be plain names.
-	Fields []string
-	// Reset is when a rate-limit window reopens (ErrRateLimited only).
-	Reset time.Time
-	// Cause is the underlying error, for logs only.
-	Cause error
+	// Detail is the provider's explanation, or ours of its nonsense.
+	Detail string
+	Cause  error
 }
 
-// Error describes the failure for logs.
-func (e *Error) Error() string {
+// Error describes the call for logs.
+func (e *CallError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %v", e.Op, e.Kind)
+	b.WriteString(e.Op)
 	if e.Status != 0 {
 		fmt.Fprintf(&b, " (HTTP %d)", e.Status)
 	}
-	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", e.Message)
+	if e.Detail != "" {
+		fmt.Fprintf(&b, ": %s", e.Detail)
 	}
 	if e.Cause != nil {
 		fmt.Fprintf(&b, ": %v", e.Cause)
@@ -64,29 +35,36 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the kind.
-func (e *Error) Unwrap() error { return e.Kind }
+// Unwrap returns the cause.
+func (e *CallError) Unwrap() error { return e.Cause }
 
-// defaultRetryAfter is the wait suggested when a rate-limited answer did not
-// say when its window reopens; maxRetryAfter bounds what an answer may ask
-// for (DNSimple's windows are an hour long).
+// What callers are told, in our words, for each way DNSimple can fail.
 const (
-	defaultRetryAfter = time.Minute
-	maxRetryAfter     = time.Hour
+	msgUnavailable  = "DNSimple failed to answer properly; try again later"
+	msgNonsense     = "DNSimple answered something that makes no sense; try again later"
+	msgTimeout      = "DNSimple did not answer in time; a change may or may not have been made, so check before retrying"
+	msgRateLimited  = "DNSimple's rate limit for this account is used up"
+	msgAccountToken = "DNSimple refused this service's account token; ask the operator to check DNSIMPLE_ACCOUNT_TOKEN and DNSIMPLE_ACCOUNT_ID"
+	msgZoneMissing  = "a managed domain does not exist in the DNSimple account; ask the operator to check DNSIMPLE_DOMAINS"
+	msgGone         = "the record no longer exists"
+	msgRefused      = "DNSimple refused the change: a CNAME cannot share its name with other records, and the same record cannot exist twice"
 )
 
-// RetryAfter says how long to wait before the provider will answer again,
-// in whole seconds, from one second to an hour.
-func (e *Error) RetryAfter(now time.Time) time.Duration {
-	if e.Reset.IsZero() {
-		return defaultRetryAfter
+// Nonsense is the failure for an answer of the provider's that makes no
+// sense (why says how, for the log).
+func Nonsense(op, why string) error {
+	return fault.Wrap(&CallError{Op: op, Detail: why}, fault.Upstream, msgNonsense)
+}
+
+// defaultRetryAfter is the wait assumed when a rate-limited answer did not
+// say when its window reopens.
+const defaultRetryAfter = time.Minute
+
+// rateLimited is a failure for a spent budget that reopens at reset (zero:
+// unknown).
+func rateLimited(call *CallError, reset time.Time) error {
+	if reset.IsZero() {
+		reset = time.Now().Add(defaultRetryAfter)
 	}
-	wait := e.Reset.Sub(now)
-	switch {
-	case wait < time.Second:
-		return time.Second
-	case wait > maxRetryAfter:
-		return maxRetryAfter
-	}
-	return (wait + time.Second - 1).Truncate(time.Second)
+	return &fault.Error{Kind: fault.RateLimited, Message: msgRateLimited, RetryAt: reset, Err: call}
 }

@@ -17,9 +17,17 @@ import (
 func TestImportRules(t *testing.T) {
 	t.Parallel()
 	root := filepath.Join("..", "..")
+	const ours = "github.com/dns-api/dns-api/"
 	forbidden := map[string][]string{
-		"github.com/dnsimple/dnsimple-go": {"auth", "records", "handlers", "config", "cmd"},
-		"github.com/labstack/echo":        {"auth", "records", "upstream", "config"},
+		"github.com/dnsimple/dnsimple-go": {"auth", "records", "handlers", "config", "cmd", "app", "fault"},
+		"github.com/labstack/echo":        {"auth", "records", "upstream", "config", "fault"},
+		// Dependencies point down: the error kinds know nothing of ours,
+		// and upstream nothing above it.
+		ours + "records":  {"fault", "upstream"},
+		ours + "auth":     {"fault", "upstream", "records"},
+		ours + "handlers": {"fault", "upstream", "records", "auth", "config"},
+		ours + "config":   {"fault", "upstream"},
+		ours + "app":      {"fault", "upstream", "records", "auth", "handlers", "config"},
 	}
 	checked := 0
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
