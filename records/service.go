@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 
 	"github.com/dns-api/dns-api/upstream"
 )
@@ -146,6 +147,27 @@ func (s *Service) managedZone(raw string) (string, error) {
 		return "", invalidf("domain %s is not managed by this service", shown(raw))
 	}
 	return zone, nil
+}
+
+// Resolve splits a fully qualified name (_acme-challenge.api.example.com.,
+// as ACME clients send them) into a managed zone and the name relative to
+// it, by the longest managed zone it ends in, so that example.com and
+// sub.example.com can both be managed. The parts are validated by the
+// operations they are passed to.
+func (s *Service) Resolve(fqdn string) (zone, name string, err error) {
+	full := normaliseName(fqdn)
+	for _, z := range s.zones {
+		if rest, ok := strings.CutSuffix(full, "."+z); ok && len(z) > len(zone) {
+			zone, name = z, rest
+		}
+		if full == z {
+			return "", "", invalidf("%s is the apex of %s, which is never managed", shown(fqdn), z)
+		}
+	}
+	if zone == "" {
+		return "", "", invalidf("%s is not a name in a domain managed by this service", shown(fqdn))
+	}
+	return zone, name, nil
 }
 
 // zonesOf returns the zones the caller's token reaches, in configuration

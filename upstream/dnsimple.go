@@ -182,7 +182,7 @@ func (d *DNSimple) Record(ctx context.Context, zone string, id int64) (Record, e
 // leaves the zone closest to the intended state if one fails: updates and
 // creates first, deletions of duplicates last.
 func (d *DNSimple) Apply(ctx context.Context, zone string, change Change) (Applied, error) {
-	if change.size() > 1 {
+	if change.Size() > 1 {
 		applied, err := d.batch(ctx, zone, change)
 		if !errors.Is(err, errBatchUnavailable) {
 			return applied, err
@@ -195,7 +195,7 @@ func (d *DNSimple) Apply(ctx context.Context, zone string, change Change) (Appli
 var errBatchUnavailable = errors.New("batch changes are not available on this plan")
 
 func (d *DNSimple) batch(ctx context.Context, zone string, change Change) (Applied, error) {
-	op := fmt.Sprintf("apply %d changes to %s", change.size(), zone)
+	op := fmt.Sprintf("apply %d changes to %s", change.Size(), zone)
 	var req dnsimple.BatchChangeZoneRecordsRequest
 	for _, c := range change.Creates {
 		req.Creates = append(req.Creates, toAttributes(c))

@@ -59,8 +59,8 @@ type Change struct {
 	Deletes []int64
 }
 
-// size is the number of operations in the change.
-func (c Change) size() int { return len(c.Creates) + len(c.Updates) + len(c.Deletes) }
+// Size is the number of operations in the change.
+func (c Change) Size() int { return len(c.Creates) + len(c.Updates) + len(c.Deletes) }
 
 // Applied is what a change produced: the records as they now are.
 type Applied struct {

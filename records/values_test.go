@@ -1,0 +1,139 @@
+package records_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dns-api/dns-api/fault"
+	"github.com/dns-api/dns-api/records"
+	"github.com/dns-api/dns-api/upstream"
+	"github.com/dns-api/dns-api/upstream/emulator"
+)
+
+// newService is the records service over the real DNSimple client and the
+// emulator, with zones example.com and sub.example.com.
+func newService(t *testing.T) (*records.Service, *emulator.Emulator) {
+	t.Helper()
+	emu, err := emulator.New(emulator.Options{Token: "tok", Zones: []string{"example.com", "sub.example.com"}})
+	require.NoError(t, err)
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	provider, err := upstream.NewDNSimple(context.Background(), upstream.DNSimpleConfig{BaseURL: srv.URL, Token: "tok", Timeout: 5e9})
+	require.NoError(t, err)
+	blacklist, err := records.ParsePatterns([]string{"www"})
+	require.NoError(t, err)
+	svc, err := records.NewService(provider, records.Options{Zones: []string{"example.com", "sub.example.com"}, Blacklist: blacklist, TTL: 60})
+	require.NoError(t, err)
+	return svc, emu
+}
+
+// values lists the TXT values at a name in the emulator, oldest first.
+func values(emu *emulator.Emulator, zone, name string) []string {
+	var out []string
+	for _, r := range emu.Records(zone) {
+		if r.Name == name && r.Type == "TXT" {
+			out = append(out, r.Content)
+		}
+	}
+	return out
+}
+
+var anyone = records.Caller{User: "t", Access: records.FullAccess()}
+
+func TestAddAndRemoveValues(t *testing.T) {
+	t.Parallel()
+	svc, emu := newService(t)
+	ctx := context.Background()
+	name := "_acme-challenge.api"
+
+	_, action, err := svc.AddValue(ctx, anyone, "example.com", name, "one", 0)
+	require.NoError(t, err)
+	assert.Equal(t, records.Created, action)
+	rec, action, err := svc.AddValue(ctx, anyone, "example.com", name, "two", 0)
+	require.NoError(t, err)
+	assert.Equal(t, records.Created, action)
+	assert.Equal(t, "two", rec.Target)
+	assert.Equal(t, []string{"one", "two"}, values(emu, "example.com", name), "both kept: a name and its wildcard")
+
+	_, action, err = svc.AddValue(ctx, anyone, "example.com", name, "one", 0)
+	require.NoError(t, err)
+	assert.Equal(t, records.Unchanged, action, "adding a value that is there is a no-op")
+
+	removed, action, err := svc.RemoveValue(ctx, anyone, "example.com", name, "one")
+	require.NoError(t, err)
+	assert.Equal(t, records.Deleted, action)
+	require.Len(t, removed, 1)
+	assert.Equal(t, []string{"two"}, values(emu, "example.com", name), "only its own value goes")
+	_, action, err = svc.RemoveValue(ctx, anyone, "example.com", name, "unknown")
+	require.NoError(t, err)
+	assert.Equal(t, records.Unchanged, action, "an unknown value is a no-op")
+
+	// Duplicates of a value collapse into one.
+	_, err = emu.Seed("example.com", emulator.Record{Name: name, Type: "TXT", Content: "two", TTL: 60})
+	require.NoError(t, err)
+	_, action, err = svc.AddValue(ctx, anyone, "example.com", name, "two", 0)
+	require.NoError(t, err)
+	assert.Equal(t, records.Updated, action)
+	assert.Equal(t, []string{"two"}, values(emu, "example.com", name))
+}
+
+func TestKeepNewestValues(t *testing.T) {
+	t.Parallel()
+	svc, emu := newService(t)
+	ctx := context.Background()
+	for _, v := range []string{"a", "b", "c", "d"} {
+		_, _, err := svc.AddValue(ctx, anyone, "example.com", "_acme-challenge.x", v, 2)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, []string{"c", "d"}, values(emu, "example.com", "_acme-challenge.x"), "the two newest, as acme-dns keeps them")
+	_, _, err := svc.AddValue(ctx, anyone, "example.com", "_acme-challenge.x", "c", 2)
+	require.NoError(t, err)
+	got := values(emu, "example.com", "_acme-challenge.x")
+	slices.Sort(got)
+	assert.Equal(t, []string{"c", "d"}, got, "re-adding a kept value changes nothing")
+}
+
+func TestValueOperationsAreChecked(t *testing.T) {
+	t.Parallel()
+	svc, emu := newService(t)
+	ctx := context.Background()
+	_, _, err := svc.AddValue(ctx, anyone, "example.com", "_acme-challenge", "v", 0)
+	assert.True(t, fault.Is(err, fault.Forbidden), "*.example.com would cover www: %v", err)
+	_, _, err = svc.AddValue(ctx, anyone, "example.com", "_acme-challenge.www", "v", 0)
+	assert.True(t, fault.Is(err, fault.Forbidden), "www is blacklisted: %v", err)
+	readOnly := records.Caller{Access: records.Access{Read: true}}
+	_, _, err = svc.RemoveValue(ctx, readOnly, "example.com", "_acme-challenge.api", "v")
+	assert.True(t, fault.Is(err, fault.Forbidden), "%v", err)
+	_, _, err = svc.AddValue(ctx, anyone, "example.com", "_acme-challenge.api", "bad\nvalue", 0)
+	assert.True(t, fault.Is(err, fault.Invalid), "%v", err)
+	assert.Len(t, emu.Records("example.com"), 5, "nothing written")
+}
+
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	svc, _ := newService(t)
+	tests := []struct {
+		fqdn, zone, name string
+	}{
+		{"_acme-challenge.api.example.com.", "example.com", "_acme-challenge.api"},
+		{"_ACME-Challenge.API.Example.COM", "example.com", "_acme-challenge.api"},
+		{"_acme-challenge.sub.example.com.", "sub.example.com", "_acme-challenge"},
+		{"_acme-challenge.x.sub.example.com", "sub.example.com", "_acme-challenge.x"},
+		{"home.example.com", "example.com", "home"},
+	}
+	for _, tt := range tests {
+		zone, name, err := svc.Resolve(tt.fqdn)
+		require.NoError(t, err, tt.fqdn)
+		assert.Equal(t, tt.zone, zone, tt.fqdn)
+		assert.Equal(t, tt.name, name, tt.fqdn)
+	}
+	for _, bad := range []string{"example.com", "example.com.", "sub.example.com", "example.net", "api.example.net", "notexample.com", "", "."} {
+		_, _, err := svc.Resolve(bad)
+		assert.True(t, fault.Is(err, fault.Invalid), "%q: %v", bad, err)
+	}
+}
