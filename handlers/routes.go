@@ -10,7 +10,7 @@ import (
 // check goes through requireToken; what a token may then do is decided by
 // the records package's permission check inside each operation.
 func addRoutes(e *echo.Echo, deps Deps) {
-	token := requireToken(deps.Verifier, deps.Logger)
+	token := requireToken(deps.Verifier, deps.Logger, bearer)
 	svc := deps.Records
 
 	e.Match([]string{http.MethodGet, http.MethodHead}, "/", handleHealth())
