@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -301,7 +302,7 @@ func parseBaseURL(s string) (string, error) {
 		return "", fmt.Errorf("%s is not an http(s) URL", RedactURL(s))
 	}
 	root := strings.TrimSuffix(u.String(), "/")
-	if strings.HasSuffix(strings.ToLower(root), "/v2") {
+	if strings.EqualFold(path.Base(path.Clean("/"+u.Path)), "v2") {
 		return "", fmt.Errorf("%s ends in /v2: give the API root without it, like https://api.dnsimple.com", RedactURL(s))
 	}
 	return root, nil
@@ -323,7 +324,8 @@ func RedactURL(s string) string {
 		u.RawQuery, u.ForceQuery = "REDACTED", false
 	}
 	u.Fragment, u.RawFragment = "", ""
-	if u.Opaque != "" {
+	if u.Opaque != "" || u.Host == "" {
+		// Without a host, user info may hide in the path.
 		return "the value"
 	}
 	return strconv.Quote(u.String())

@@ -126,6 +126,8 @@ func TestURLsAreNeverPrintedWhole(t *testing.T) {
 		"http://Frobnicate@10.0.0.1:8080",
 		"ftp://u:Frobnicate@x",
 		"https://api.dnsimple.com#Frobnicate",
+		"https:/user:Frobnicate@api.dnsimple.com",
+		"https:////user:Frobnicate@api.dnsimple.com",
 	} {
 		baseline(t)
 		t.Setenv("DNSIMPLE_BASE_URL", value)
@@ -134,10 +136,12 @@ func TestURLsAreNeverPrintedWhole(t *testing.T) {
 		assert.Contains(t, err.Error(), "DNSIMPLE_BASE_URL")
 		assert.NotContains(t, err.Error(), "Frobnicate", value)
 	}
-	baseline(t)
-	t.Setenv("DNSIMPLE_BASE_URL", "https://api.dnsimple.com/v2/")
-	_, err := Load()
-	assert.ErrorContains(t, err, "ends in /v2: give the API root without it")
+	for _, v2 := range []string{"https://api.dnsimple.com/v2/", "https://api.dnsimple.com/V2", "https://api.dnsimple.com/v2//", "https://api.dnsimple.com/v2/.", "https://api.dnsimple.com/v2%2F"} {
+		baseline(t)
+		t.Setenv("DNSIMPLE_BASE_URL", v2)
+		_, err := Load()
+		assert.ErrorContains(t, err, "ends in /v2: give the API root without it", v2)
+	}
 	assert.Equal(t, `"https://REDACTED@host/path?REDACTED"`, RedactURL("https://u:p@host/path?q=1#f"))
 }
 

@@ -124,7 +124,7 @@ func MessageOf(err error) string {
 	case Timeout:
 		return "the request took too long; a change may or may not have been made, so check before retrying"
 	case Canceled:
-		return "the client closed the request"
+		return "the client closed its side of the connection before the answer was ready"
 	}
 	return "internal error"
 }

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ const (
 
 func handleHealth() echo.HandlerFunc {
 	return func(c echo.Context) error {
+		closeUnreadBody(c) // nobody needs a body here, nor to wait for one
 		return respond(c, http.StatusOK, map[string]string{"status": "ok"})
 	}
 }
@@ -85,15 +85,6 @@ func handleWhoami(svc *records.Service) echo.HandlerFunc {
 			Client: addrText(caller.Addr),
 		})
 	}
-}
-
-// addrText is a client address for an answer: "unknown" when there is
-// none (no address matches any network then).
-func addrText(a netip.Addr) string {
-	if !a.IsValid() {
-		return "unknown"
-	}
-	return a.String()
 }
 
 func timePtr(t time.Time) *time.Time {

@@ -12,10 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// statusClientClosed is logged when the client went away before the
-// answer (nginx's 499); nobody receives it.
-const statusClientClosed = 499
-
 // statusOf is the one table from a kind of failure to its HTTP status.
 var statusOf = map[fault.Kind]int{
 	fault.Internal:        http.StatusInternalServerError,
@@ -27,7 +23,9 @@ var statusOf = map[fault.Kind]int{
 	fault.RateLimited:     http.StatusServiceUnavailable,
 	fault.Upstream:        http.StatusBadGateway,
 	fault.Timeout:         http.StatusGatewayTimeout,
-	fault.Canceled:        statusClientClosed,
+	// The client closed its side before the answer was ready; it may
+	// still be reading, and gets a status of the contract.
+	fault.Canceled: http.StatusBadRequest,
 }
 
 // errorHandler renders failures in the JSON envelope: the one place where
@@ -38,6 +36,7 @@ func errorHandler(now func() time.Time) echo.HTTPErrorHandler {
 		if c.Response().Committed {
 			return
 		}
+		closeUnreadBody(c)
 		status, title := describe(err)
 		header := c.Response().Header()
 		switch status {
@@ -56,6 +55,35 @@ func errorHandler(now func() time.Time) echo.HTTPErrorHandler {
 		// A write error here means the client is gone; nothing to do.
 		_ = c.JSON(status, envelope{Errors: []errorTitle{{Title: title}}, Meta: meta{Status: status}})
 	}
+}
+
+// renderErrors makes a route group answer failures in its protocol's own
+// form. The error goes on up afterwards, for the request log; the
+// envelope's error handler leaves the answer already written alone.
+func renderErrors(render func(echo.Context, error)) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			err := next(c)
+			if err != nil && !c.Response().Committed {
+				closeUnreadBody(c)
+				render(c, err)
+			}
+			return err
+		}
+	}
+}
+
+// closeUnreadBody keeps a failed request's body from holding its
+// connection: Go's server would otherwise read what is left of it (slowly,
+// if the client sends slowly) to reuse the connection. Failures are rare
+// enough to close the connection instead.
+func closeUnreadBody(c echo.Context) {
+	r := c.Request()
+	if r.ContentLength == 0 && len(r.TransferEncoding) == 0 {
+		return
+	}
+	c.Response().Header().Set(echo.HeaderConnection, "close")
+	_ = http.NewResponseController(c.Response()).SetReadDeadline(time.Now())
 }
 
 // describe maps an error to its status and title: a fault by the table,

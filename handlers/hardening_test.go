@@ -56,7 +56,13 @@ func TestClientAddress(t *testing.T) {
 		assert.Equal(t, "203.0.113.9", s.whoamiClient(xff("203.0.113.9")))
 		assert.Equal(t, "198.51.100.1", s.whoamiClient(xff("192.0.2.66, 198.51.100.1, 10.0.0.5")),
 			"read from the right, skipping trusted proxies; what the client wrote further left is not believed")
-		assert.Equal(t, "127.0.0.1", s.whoamiClient(xff("garbage")), "an entry that is not an address stops the walk at the proxy")
+		assert.Equal(t, "unknown", s.whoamiClient(xff("garbage")), "an entry that is not an address makes the client unknown, never the proxy")
+		assert.Equal(t, "unknown", s.whoamiClient(xff("203.0.113.9, garbage")))
+		assert.Equal(t, "203.0.113.9", s.whoamiClient(xff("203.0.113.9:4711")), "a port some balancers add is dropped")
+		assert.Equal(t, "2001:db8::9", s.whoamiClient(xff("[2001:db8::9]:4711")))
+		assert.Equal(t, "10.0.0.7", s.whoamiClient(xff("10.0.0.7, 10.0.0.5")), "every entry trusted: the furthest")
+		a := s.do(request{method: http.MethodGet, path: "/domains", token: token(`{"username":"alice","cidrs":["127.0.0.0/8"]}`), headers: xff("junk")})
+		assert.Equal(t, http.StatusForbidden, a.status, "garbage from a proxy never lends the client the proxy's own network: %s", a.raw)
 	})
 
 	t.Run("Heroku", func(t *testing.T) {
@@ -145,9 +151,17 @@ func TestChallengeNames(t *testing.T) {
 		body: `{"domain_type":"TXT","domain":"example.org","subdomain":"_acme-challenge","to":"v"}`})
 	assert.Equal(t, http.StatusForbidden, a.status, a.raw)
 	assert.Contains(t, a.title(), "*.example.org")
-	// Reading a challenge record is harmless.
-	a = s.do(request{method: http.MethodGet, path: "/records", token: aliceToken})
-	assert.Equal(t, http.StatusOK, a.status)
+	// Reading a challenge record is harmless; changing one by id is the
+	// same refusal, a 403, since the caller can see it.
+	rec := s.seed("example.com", emulator.Record{Name: "_acme-challenge", Type: "TXT", Content: "old"})[0]
+	id := strconv.FormatInt(rec.ID, 10)
+	a = s.do(request{method: http.MethodGet, path: "/records/" + id, token: aliceToken})
+	assert.Equal(t, http.StatusOK, a.status, a.raw)
+	a = s.do(request{method: http.MethodPatch, path: "/records/" + id, token: aliceToken, body: `{"to":"new"}`})
+	assert.Equal(t, http.StatusForbidden, a.status, a.raw)
+	a = s.do(request{method: http.MethodDelete, path: "/records/" + id, token: aliceToken})
+	assert.Equal(t, http.StatusForbidden, a.status, a.raw)
+	assert.Len(t, s.set("example.com", "_acme-challenge", "TXT"), 1)
 }
 
 func TestUpstreamWordsStayUpstream(t *testing.T) {
@@ -170,6 +184,34 @@ func TestUpstreamWordsStayUpstream(t *testing.T) {
 	for _, leak := range []string{"https://", "internal.dnsimple.test", "evil.example", "<script>", "Validation failed"} {
 		assert.NotContains(t, a.raw, leak)
 	}
+	assert.NotContains(t, s.logs.String(), testAccountToken, "nor does the account token reach the log")
+
+	// Field names are repeated only when they are fields of a record.
+	s.setFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodGet {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"message":"x","errors":{"sekrit_value":["bad"],"name":["bad"]}}`)
+		return true
+	})
+	a = s.do(request{method: http.MethodPost, path: "/records/A/example.com/api2/203.0.113.7", token: aliceToken})
+	assert.Equal(t, http.StatusConflict, a.status, a.raw)
+	assert.Contains(t, a.title(), "(it objected to: name)")
+	assert.NotContains(t, a.raw, "sekrit")
+
+	// A huge message from DNSimple does not make huge log lines.
+	s.setFault(func(w http.ResponseWriter, r *http.Request) bool {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, `{"message":"%s"}`, strings.Repeat("x", 200000))
+		return true
+	})
+	s.do(request{method: http.MethodPost, path: "/records/A/example.com/api3/203.0.113.7", token: aliceToken})
+	for _, line := range strings.Split(s.logs.String(), "\n") {
+		assert.Less(t, len(line), 4000)
+	}
 }
 
 func TestNonsenseFromUpstreamIsA502(t *testing.T) {
@@ -191,6 +233,21 @@ func TestNonsenseFromUpstreamIsA502(t *testing.T) {
 		a = s.do(request{method: http.MethodPost, path: "/records", token: aliceToken,
 			body: `{"domain_type":"A","domain":"example.com","subdomain":"json","to":"203.0.113.7"}`})
 		assert.Equal(t, http.StatusBadGateway, a.status, a.raw)
+	})
+	t.Run("a lookup that answers another name", func(t *testing.T) {
+		t.Parallel()
+		s := newStack(t, stackOptions{})
+		s.seed("example.com", emulator.Record{Name: "other", Type: "A", Content: "192.0.2.1"})
+		s.setFault(func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method == http.MethodGet && r.URL.Query().Get("name") == "api" {
+				// The filter is ignored: the whole zone comes back.
+				r.URL.RawQuery = "page=1&per_page=100&sort=id:asc"
+			}
+			return false
+		})
+		a := s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.7", token: aliceToken})
+		assert.Equal(t, http.StatusBadGateway, a.status, a.raw)
+		assert.Equal(t, 0, s.writes(), "an answer that cannot be trusted is never acted on")
 	})
 	t.Run("a listing that never ends", func(t *testing.T) {
 		t.Parallel()
@@ -274,4 +331,28 @@ func TestContentLengthWithTransferEncodingIsRefused(t *testing.T) {
 	assert.True(t, strings.HasPrefix(status, "201"), status)
 	status, _ = rawExchange(t, s.url, "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 	assert.True(t, strings.HasPrefix(status, "200"), status)
+}
+
+func TestUnreadBodiesDoNotHoldConnections(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	// A client that announces a body and sends it slowly: without a token,
+	// on an unknown route, or to the health check, it is answered at once
+	// and its connection closed, rather than held while the body trickles.
+	for _, target := range []string{"POST /records", "POST /nope", "GET /", "POST /records/A/example.com/x/203.0.113.7"} {
+		c, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+		require.NoError(t, err)
+		_, err = io.WriteString(c, target+" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{\"a\":")
+		require.NoError(t, err)
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(10*time.Second)))
+		r := bufio.NewReader(c)
+		resp, err := http.ReadResponse(r, nil)
+		require.NoError(t, err, target)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		assert.True(t, resp.Close, "%s: Connection: close", target)
+		_, err = r.ReadByte()
+		assert.ErrorIs(t, err, io.EOF, target)
+		c.Close()
+	}
 }

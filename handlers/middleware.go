@@ -7,9 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
-	"net/netip"
 	"reflect"
 	"strings"
 
@@ -177,49 +175,6 @@ func jsonProblem(err error) string {
 	return "malformed JSON"
 }
 
-// clientIP builds the extractor of the client address (API.md, "Client
-// address"). By default it is the connection's address. With trusted
-// proxies, a connection from one of them is a proxy: X-Forwarded-For is
-// read from the right, skipping trusted addresses, and the first other
-// one is the client (echo's extractor, with none of its own defaults
-// trusted). On Heroku without trusted proxies, the last entry is the
-// client: Heroku's router appends the address it saw, and dynos are
-// reachable only through it.
-func clientIP(trusted []netip.Prefix, onHeroku bool) echo.IPExtractor {
-	switch {
-	case len(trusted) > 0:
-		options := []echo.TrustOption{
-			echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false),
-		}
-		for _, p := range trusted {
-			options = append(options, echo.TrustIPRange(&net.IPNet{
-				IP:   p.Addr().AsSlice(),
-				Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen()),
-			}))
-		}
-		return echo.ExtractIPFromXFFHeader(options...)
-	case onHeroku:
-		return lastForwardedFor
-	}
-	return echo.ExtractIPDirect()
-}
-
-// lastForwardedFor is the last X-Forwarded-For entry, or "" (no address:
-// it matches no network) when there is none or it is not an address.
-func lastForwardedFor(r *http.Request) string {
-	values := r.Header.Values(echo.HeaderXForwardedFor)
-	if len(values) == 0 {
-		return ""
-	}
-	last := values[len(values)-1]
-	last = strings.TrimSpace(last[strings.LastIndexByte(last, ',')+1:])
-	addr, err := netip.ParseAddr(last)
-	if err != nil {
-		return ""
-	}
-	return addr.String()
-}
-
 // requestLog logs one line per request: method, path (never the query,
 // which is where misplaced tokens go), status, latency, client, user, and
 // the error behind a failure. Headers are never logged.
@@ -238,7 +193,7 @@ func requestLog(logger *slog.Logger) echo.MiddlewareFunc {
 				slog.String("path", v.URIPath),
 				slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency),
-				slog.String("client", v.RemoteIP),
+				slog.String("client", addrText(clientAddr(c))),
 			}
 			if id, err := identity(c); err == nil {
 				attrs = append(attrs, slog.String("user", id.User))

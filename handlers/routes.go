@@ -7,22 +7,24 @@ import (
 )
 
 // addRoutes is the whole API on one screen. Every route but the health
-// check goes through requireToken; what a token may then do is decided by
-// the records package's permission check inside each operation.
+// check goes through requireToken, and only then is a body read (so a
+// client without a token cannot hold a connection with a slow one); what
+// a token may then do is decided by the records package's permission check
+// inside each operation.
 func addRoutes(e *echo.Echo, deps Deps) {
-	token := requireToken(deps.Verifier, deps.Logger, bearer)
+	token := []echo.MiddlewareFunc{requireToken(deps.Verifier, deps.Logger, bearer), limitBody}
 	svc := deps.Records
 
 	e.Match([]string{http.MethodGet, http.MethodHead}, "/", handleHealth())
 
-	e.GET("/whoami", handleWhoami(svc), token)
-	e.GET("/domains", handleDomains(svc), token)
+	e.GET("/whoami", handleWhoami(svc), token...)
+	e.GET("/domains", handleDomains(svc), token...)
 
-	e.GET("/records", handleListRecords(svc), token)
-	e.POST("/records", handleCreateRecord(svc), token)
-	e.GET("/records/:id", handleGetRecord(svc), token)
-	e.PATCH("/records/:id", handleUpdateRecord(svc), token)
-	e.DELETE("/records/:id", handleDeleteRecord(svc), token)
-	e.POST("/records/:type/:domain/:subdomain/:to", handleUpsert(svc), token)
-	e.DELETE("/records/:type/:domain/:subdomain", handleDeleteSet(svc), token)
+	e.GET("/records", handleListRecords(svc), token...)
+	e.POST("/records", handleCreateRecord(svc), token...)
+	e.GET("/records/:id", handleGetRecord(svc), token...)
+	e.PATCH("/records/:id", handleUpdateRecord(svc), token...)
+	e.DELETE("/records/:id", handleDeleteRecord(svc), token...)
+	e.POST("/records/:type/:domain/:subdomain/:to", handleUpsert(svc), token...)
+	e.DELETE("/records/:type/:domain/:subdomain", handleDeleteSet(svc), token...)
 }

@@ -151,10 +151,12 @@ func TestSubdomainsClaim(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, s.upsertAs(apexOwned, "TXT", "example.com", "_dmarc", "v=DMARC1").status)
 	assert.Equal(t, http.StatusCreated, s.upsertAs(aliceToken, "TXT", "example.com", "_dmarc", "v=DMARC1").status)
 
-	exact := token(`{"username":"alice","subdomains":["api","_acme-challenge.www2"]}`)
+	exact := token(`{"username":"alice","subdomains":["api","_dmarc.www2","_acme-challenge.www2"]}`)
 	assert.Equal(t, http.StatusCreated, s.upsertAs(exact, "A", "example.com", "api", "203.0.113.7").status)
 	assert.Equal(t, http.StatusCreated, s.upsertAs(exact, "TXT", "example.com", "_acme-challenge.api", "t").status, "the owner covers its underscore names")
-	assert.Equal(t, http.StatusCreated, s.upsertAs(exact, "TXT", "example.com", "_acme-challenge.www2", "t").status, "an exact underscore name")
+	assert.Equal(t, http.StatusCreated, s.upsertAs(exact, "TXT", "example.com", "_dmarc.www2", "t").status, "an exact underscore name")
+	assert.Equal(t, http.StatusForbidden, s.upsertAs(exact, "TXT", "example.com", "_acme-challenge.www2", "t").status,
+		"a challenge name needs the right to the name it proves control of")
 	assert.Equal(t, http.StatusForbidden, s.upsertAs(exact, "A", "example.com", "www2", "203.0.113.7").status, "but not its owner")
 	assert.Equal(t, http.StatusForbidden, s.upsertAs(exact, "A", "example.com", "api2", "203.0.113.7").status)
 	assert.Equal(t, http.StatusForbidden, s.upsertAs(exact, "A", "example.com", "x.api", "203.0.113.7").status)

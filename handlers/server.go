@@ -59,7 +59,6 @@ func NewServer(deps Deps) (http.Handler, error) {
 	e.Use(
 		requestLog(deps.Logger),
 		middleware.Recover(),
-		limitBody,
 		refuseOptions,
 		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{
 			Timeout: deps.RequestTimeout,
@@ -77,9 +76,9 @@ func NewHTTPServer(handler http.Handler, l *Listener, requestTimeout time.Durati
 	return &http.Server{
 		Handler: handler,
 		// Slow clients must not hold connections: headers in 10s, a 64 KiB
-		// body well within 30s.
+		// body well within 15s.
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		ReadTimeout:       15 * time.Second,
 		// Long enough for the slowest request the deadline allows.
 		WriteTimeout: requestTimeout + 10*time.Second,
 		// Idle keep-alive connections go after a short while; under

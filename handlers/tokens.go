@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -38,7 +37,7 @@ func requireToken(verifier *auth.Verifier, audit *slog.Logger, source tokenSourc
 			audit.LogAttrs(c.Request().Context(), slog.LevelInfo, "audit",
 				slog.String("user", id.User),
 				slog.String("token_id", id.TokenID),
-				slog.String("client", clientAddr(c).String()),
+				slog.String("client", addrText(clientAddr(c))),
 				slog.String("action", "authenticate"),
 				slog.String("record", c.Request().Method+" "+c.Request().URL.Path),
 				slog.String("outcome", "refused"),
@@ -46,14 +45,6 @@ func requireToken(verifier *auth.Verifier, audit *slog.Logger, source tokenSourc
 			return err
 		}
 	}
-}
-
-// clientAddr is the client's address as the IP extractor found it (see
-// clientIP); an unreadable one is the invalid Addr, which matches no
-// network.
-func clientAddr(c echo.Context) netip.Addr {
-	addr, _ := netip.ParseAddr(c.RealIP())
-	return addr.Unmap()
 }
 
 // bearer takes the token of an "Authorization: Bearer TOKEN" header; the

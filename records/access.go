@@ -85,7 +85,10 @@ func (c Caller) allowsUse(op operation) error {
 // allowsNetwork checks where the token is used from.
 func (c Caller) allowsNetwork() error {
 	if n := c.Access.Networks; n != nil && !slices.ContainsFunc(n, func(p netip.Prefix) bool { return p.Contains(c.Addr) }) {
-		return forbiddenf("this token may not be used from %s", addrText(c.Addr))
+		if !c.Addr.IsValid() {
+			return forbiddenf("this token may be used only from its networks, and where this request comes from is unknown")
+		}
+		return forbiddenf("this token may not be used from %s", c.Addr)
 	}
 	return nil
 }
@@ -128,8 +131,16 @@ func (s *Service) check(c Caller, op operation, set recordSet) error {
 	case s.blacklist.MatchNameOrOwner(set.name):
 		return forbiddenf("%s.%s is blacklisted: nobody may %s it through this service", set.name, set.zone, op)
 	}
-	if subject, ok := challengeSubject(set.name); ok && op == write && s.blacklist.MatchChildOf(subject) {
-		full := joinName(subject, set.zone)
+	subject, ok := challengeSubject(set.name)
+	if !ok || op != write {
+		return nil
+	}
+	full := joinName(subject, set.zone)
+	switch {
+	case a.Names != nil && (subject == "" || !a.Names.Match(subject)):
+		return forbiddenf("%s.%s is a certificate challenge name for %s: writing it needs the right to %s %s",
+			set.name, set.zone, full, op, full)
+	case s.blacklist.MatchChildOf(subject):
 		return forbiddenf("%s.%s is a certificate challenge name: it would prove control of %s and *.%s, and that wildcard covers a blacklisted name",
 			set.name, set.zone, full, full)
 	}
@@ -166,9 +177,10 @@ func joinName(name, zone string) string {
 	return name + "." + zone
 }
 
+// addrText is a client address for messages and the audit log.
 func addrText(a netip.Addr) string {
 	if !a.IsValid() {
-		return "an unknown address"
+		return "unknown"
 	}
 	return a.String()
 }

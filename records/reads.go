@@ -89,6 +89,9 @@ func (s *Service) byID(ctx context.Context, c Caller, id int64, op operation) (R
 				return Record{}, notFoundf("record %d does not exist", id)
 			}
 			if err := s.check(c, op, setOf(rec)); err != nil {
+				if op == write && s.check(c, read, setOf(rec)) == nil {
+					return Record{}, err // it can see the record: say why not
+				}
 				return Record{}, hiddenRefusal(err, id)
 			}
 			return rec, nil

@@ -334,9 +334,13 @@ func (s *Service) find(ctx context.Context, set recordSet) ([]Record, error) {
 	}
 	var out []Record
 	for _, r := range found {
-		if rec, ok := managed(r); ok && setOf(rec) == set {
-			out = append(out, rec)
+		rec, ok := managed(r)
+		if !ok || setOf(rec) != set {
+			// The filters ask for exactly this set: anything else means the
+			// answer cannot be trusted to be complete either.
+			return nil, upstream.Nonsense("look up "+set.String(), fmt.Sprintf("the lookup answered a %s record named %q", r.Type, r.Name))
 		}
+		out = append(out, rec)
 	}
 	slices.SortFunc(out, func(a, b Record) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil

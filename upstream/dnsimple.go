@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ type DNSimple struct {
 	client  *dnsimple.Client
 	account string
 	timeout time.Duration
+	token   string // only to keep it out of logs
 }
 
 var _ Provider = (*DNSimple)(nil)
@@ -73,7 +75,7 @@ func NewDNSimple(ctx context.Context, cfg DNSimpleConfig) (*DNSimple, error) {
 	client.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	client.SetUserAgent(cfg.UserAgent)
 
-	d := &DNSimple{client: client, account: cfg.AccountID, timeout: cfg.Timeout}
+	d := &DNSimple{client: client, account: cfg.AccountID, timeout: cfg.Timeout, token: cfg.Token}
 	if d.account == "" {
 		account, err := d.whoami(ctx)
 		if err != nil {
@@ -348,11 +350,12 @@ func (d *DNSimple) call(ctx context.Context, op string, kind callKind, fn func(c
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return ctx.Err() // the caller went away; nobody is waiting for a status
 	}
-	call := &CallError{Op: op, Status: seen.status, Cause: err}
+	call := &CallError{Op: op, Status: seen.status, Cause: errors.New(d.scrub(err.Error()))}
 	var fields []string
 	var apiErr *dnsimple.ErrorResponse
 	if errors.As(err, &apiErr) {
 		call.Detail, fields = describe(apiErr)
+		call.Detail = d.scrub(call.Detail)
 	}
 	switch status := seen.status; {
 	case errors.Is(callCtx.Err(), context.DeadlineExceeded) || isTimeout(err):
@@ -377,37 +380,31 @@ func (d *DNSimple) call(ctx context.Context, op string, kind callKind, fn func(c
 }
 
 // describe renders DNSimple's error message and field errors in one line
-// for the log, and returns the names of the fields it faulted that are
-// plain field names (anything else is not repeated to callers).
+// for the log, and returns the names of the record fields it faulted
+// (only names of DNSimple's record fields are ever repeated to callers).
 func describe(apiErr *dnsimple.ErrorResponse) (string, []string) {
 	msg := apiErr.Message
 	var fields []string
-	for field := range apiErr.AttributeErrors {
-		if isFieldName(field) {
+	for _, field := range slices.Sorted(maps.Keys(apiErr.AttributeErrors)) {
+		msg += fmt.Sprintf("; %s %s", field, strings.Join(apiErr.AttributeErrors[field], ", "))
+		if slices.Contains(recordFields, field) {
 			fields = append(fields, field)
 		}
-	}
-	sort.Strings(fields)
-	for _, field := range fields {
-		msg += fmt.Sprintf("; %s %s", field, strings.Join(apiErr.AttributeErrors[field], ", "))
-	}
-	if len(msg) > maxMessageLength {
-		msg = msg[:maxMessageLength] + "..."
 	}
 	return msg, fields
 }
 
-// isFieldName reports a name like "content" or "record_type".
-func isFieldName(s string) bool {
-	if s == "" || len(s) > 32 {
-		return false
+// recordFields are the fields of a DNSimple zone record change.
+var recordFields = []string{"name", "type", "content", "ttl", "priority", "regions", "base"}
+
+// scrub makes text from DNSimple fit for the log: never the account token
+// (an answer may quote it), and never more than a few hundred bytes.
+func (d *DNSimple) scrub(text string) string {
+	text = strings.ReplaceAll(text, d.token, "[redacted]")
+	if len(text) > maxMessageLength {
+		text = text[:maxMessageLength] + "..."
 	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r == '_') {
-			return false
-		}
-	}
-	return true
+	return text
 }
 
 func isTimeout(err error) bool {
