@@ -235,6 +235,25 @@ type request struct {
 // meta.status equal to the HTTP status, data xor errors, and no secret.
 func (s *stack) do(r request) answer {
 	s.t.Helper()
+	a := s.send(r)
+	if r.method == http.MethodHead {
+		return a
+	}
+	require.NoError(s.t, json.Unmarshal([]byte(a.raw), &a.body), "not JSON: %s", a.raw)
+	meta, ok := a.body["meta"].(map[string]any)
+	require.True(s.t, ok, "no meta in %s", a.raw)
+	require.EqualValues(s.t, a.status, meta["status"], "meta.status in %s", a.raw)
+	_, hasData := a.body["data"]
+	_, hasErrors := a.body["errors"]
+	require.True(s.t, hasData != hasErrors, "exactly one of data and errors: %s", a.raw)
+	require.Equal(s.t, a.status >= 400, hasErrors, "errors iff failure: %s", a.raw)
+	return a
+}
+
+// send sends r and returns the answer undecoded, checking only that no
+// secret is in it.
+func (s *stack) send(r request) answer {
+	s.t.Helper()
 	var body io.Reader
 	if r.body != "" {
 		body = strings.NewReader(r.body)
@@ -260,17 +279,6 @@ func (s *stack) do(r request) answer {
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(s.t, err)
 	a := answer{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
-	if r.method == http.MethodHead {
-		return a
-	}
-	require.NoError(s.t, json.Unmarshal(raw, &a.body), "not JSON: %s", raw)
-	meta, ok := a.body["meta"].(map[string]any)
-	require.True(s.t, ok, "no meta in %s", raw)
-	require.EqualValues(s.t, resp.StatusCode, meta["status"], "meta.status in %s", raw)
-	_, hasData := a.body["data"]
-	_, hasErrors := a.body["errors"]
-	require.True(s.t, hasData != hasErrors, "exactly one of data and errors: %s", raw)
-	require.Equal(s.t, resp.StatusCode >= 400, hasErrors, "errors iff failure: %s", raw)
 	require.NotContains(s.t, string(raw), testAccountToken)
 	require.NotContains(s.t, string(raw), testSecret)
 	if r.token != "" {

@@ -100,6 +100,12 @@ func bindJSON(c echo.Context, v any) error {
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType,
 			"send the body as JSON with Content-Type: application/json")
 	}
+	return decodeJSON(c, v)
+}
+
+// decodeJSON decodes a JSON request body into v strictly, whatever its
+// declared media type: unknown fields and trailing data are refused.
+func decodeJSON(c echo.Context, v any) error {
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		return badRequest("the request body could not be read")

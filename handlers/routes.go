@@ -27,4 +27,14 @@ func addRoutes(e *echo.Echo, deps Deps) {
 	e.DELETE("/records/:id", handleDeleteRecord(svc), token...)
 	e.POST("/records/:type/:domain/:subdomain/:to", handleUpsert(svc), token...)
 	e.DELETE("/records/:type/:domain/:subdomain", handleDeleteSet(svc), token...)
+
+	// Client protocols: the same operations, their clients' credentials
+	// and answers.
+	acme := []echo.MiddlewareFunc{requireToken(deps.Verifier, deps.Logger, bearerOrBasic), limitBody}
+	e.POST("/acme/present", handleACME(svc, true), acme...)
+	e.POST("/acme/cleanup", handleACME(svc, false), acme...)
+	e.POST("/acme-dns/update", handleACMEDNSUpdate(svc),
+		renderErrors(renderACMEDNSError), requireToken(deps.Verifier, deps.Logger, apiKey), limitBody)
+	e.Match([]string{http.MethodGet, http.MethodPost}, "/nic/update", handleNicUpdate(svc),
+		renderErrors(renderDyndnsError), requireToken(deps.Verifier, deps.Logger, bearerOrBasic), limitBody)
 }

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"crypto/sha512"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -248,8 +249,8 @@ func TestUnauthenticatedVersusForbidden(t *testing.T) {
 
 // TestEveryProtectedRouteChecksPermissions walks the router's own table,
 // so a route added later without the permission check fails here: a token
-// that may not be used from this client must be refused (403) by every
-// route but the health check.
+// that may not be used from this client must be refused by every route
+// but the health check, each in its protocol's words.
 func TestEveryProtectedRouteChecksPermissions(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{})
@@ -257,9 +258,47 @@ func TestEveryProtectedRouteChecksPermissions(t *testing.T) {
 	params := map[string]string{
 		":id": strconv.FormatInt(rec.ID, 10), ":type": "A", ":domain": "example.com", ":subdomain": "api", ":to": "203.0.113.7",
 	}
+	challenge := `{"fqdn":"_acme-challenge.api.example.com.","value":"v"}`
 	bodies := map[string]string{
-		"POST /records":      `{"domain_type":"A","domain":"example.com","subdomain":"walk","to":"203.0.113.7"}`,
-		"PATCH /records/:id": `{"to":"203.0.113.7"}`,
+		"POST /records":         `{"domain_type":"A","domain":"example.com","subdomain":"walk","to":"203.0.113.7"}`,
+		"PATCH /records/:id":    `{"to":"203.0.113.7"}`,
+		"POST /acme/present":    challenge,
+		"POST /acme/cleanup":    challenge,
+		"POST /acme-dns/update": `{"subdomain":"_acme-challenge.api.example.com","txt":"v"}`,
+		"GET /nic/update":       "",
+		"POST /nic/update":      "",
+	}
+	queries := map[string]string{"/nic/update": "?hostname=api.example.com&myip=203.0.113.7"}
+	// How each protocol carries a token, and answers a refusal.
+	type protocol struct {
+		carry           func(r *request, tok string)
+		forbidden       func(a answer) bool
+		unauthenticated func(a answer) bool
+	}
+	envelope := protocol{
+		carry:           func(r *request, tok string) { r.token = tok },
+		forbidden:       func(a answer) bool { return a.status == http.StatusForbidden },
+		unauthenticated: func(a answer) bool { return a.status == http.StatusUnauthorized },
+	}
+	protocols := map[string]protocol{
+		"/acme-dns/update": {
+			carry: func(r *request, tok string) {
+				r.headers = map[string]string{"X-Api-User": "anyone", "X-Api-Key": tok, "Content-Type": "application/json"}
+			},
+			forbidden: func(a answer) bool {
+				return a.status == http.StatusForbidden && strings.HasPrefix(a.raw, `{"error":`)
+			},
+			unauthenticated: func(a answer) bool {
+				return a.status == http.StatusUnauthorized && strings.HasPrefix(a.raw, `{"error":`)
+			},
+		},
+		"/nic/update": {
+			carry: func(r *request, tok string) {
+				r.headers = map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("router:"+tok))}
+			},
+			forbidden:       func(a answer) bool { return a.status == http.StatusOK && a.raw == "nohost\n" },
+			unauthenticated: func(a answer) bool { return a.status == http.StatusUnauthorized && a.raw == "badauth\n" },
+		},
 	}
 	public := map[string]bool{"GET /": true, "HEAD /": true}
 	outside := token(`{"username":"alice","cidrs":["192.0.2.0/24"]}`)
@@ -278,17 +317,31 @@ func TestEveryProtectedRouteChecksPermissions(t *testing.T) {
 			path = strings.ReplaceAll(path, name, value)
 		}
 		require.NotContains(t, path, ":", "TestEveryProtectedRouteChecksPermissions needs a value for a parameter of %s", key)
+		p, ok := protocols[route.Path]
+		if !ok {
+			p = envelope
+		}
 		walked++
-		a := s.do(request{method: route.Method, path: path, body: bodies[key], token: outside})
-		assert.Equal(t, http.StatusForbidden, a.status, "%s must go through the permission check: %s", key, a.raw)
-		a = s.do(request{method: route.Method, path: path, body: bodies[key]})
-		assert.Equal(t, http.StatusUnauthorized, a.status, "%s must need a token", key)
-		if route.Method != http.MethodGet {
-			a = s.do(request{method: route.Method, path: path, body: bodies[key], token: readOnly})
-			assert.Equal(t, http.StatusForbidden, a.status, "%s changes records: it must need dns:write: %s", key, a.raw)
+		ask := func(tok string) answer {
+			r := request{method: route.Method, path: path + queries[route.Path], body: bodies[key]}
+			if tok != "" {
+				p.carry(&r, tok)
+			}
+			if r.body != "" && r.headers == nil {
+				r.headers = map[string]string{"Content-Type": "application/json"}
+			}
+			return s.send(r)
+		}
+		a := ask(outside)
+		assert.True(t, p.forbidden(a), "%s must go through the permission check: %d %s", key, a.status, a.raw)
+		a = ask("")
+		assert.True(t, p.unauthenticated(a), "%s must need a token: %d %s", key, a.status, a.raw)
+		if route.Method != http.MethodGet || route.Path == "/nic/update" {
+			a = ask(readOnly)
+			assert.True(t, p.forbidden(a), "%s changes records: it must need dns:write: %d %s", key, a.status, a.raw)
 		}
 	}
-	assert.GreaterOrEqual(t, walked, 9)
+	assert.GreaterOrEqual(t, walked, 14)
 	assert.Zero(t, s.writes(), "no refused request wrote anything")
 }
 
