@@ -16,7 +16,9 @@ import (
 	"github.com/dns-api/dns-api/auth"
 	"github.com/dns-api/dns-api/config"
 	"github.com/dns-api/dns-api/handlers"
+	"github.com/dns-api/dns-api/metrics"
 	"github.com/dns-api/dns-api/records"
+	"github.com/dns-api/dns-api/state"
 	"github.com/dns-api/dns-api/upstream"
 )
 
@@ -36,18 +38,23 @@ type Options struct {
 	Provider upstream.Provider
 	// UserAgent names the caller to DNSimple (default UserAgent).
 	UserAgent string
+	// Version is the build's, for the metrics.
+	Version string
 }
 
 // App is the service, ready to serve.
 type App struct {
-	cfg      config.Config
-	logger   *slog.Logger
-	provider upstream.Provider
-	handler  http.Handler
+	cfg       config.Config
+	logger    *slog.Logger
+	handler   http.Handler
+	accountID string
 }
 
-// New builds the service the configuration describes. Building the
-// DNSimple provider may call DNSimple once (to discover the account id).
+// New builds the service the configuration describes: the DNSimple
+// provider (which may call DNSimple once, to discover the account id),
+// behind the rate-budget gate and the read cache; the state they and the
+// name locks keep; the records service; the token verifier; the metrics;
+// and the HTTP handler.
 func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if opts.Logger == nil {
 		return nil, errors.New("app: a logger is required")
@@ -55,7 +62,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if opts.UserAgent == "" {
 		opts.UserAgent = UserAgent
 	}
-	provider := opts.Provider
+	logger := slog.New(handlers.LogRequestIDs(opts.Logger.Handler()))
+	m := metrics.New(opts.Version)
+	store := state.NewMemory(nil)
+	observe := func(c upstream.Call) {
+		m.Call(c)
+		upstream.ReportTo(store)(c)
+	}
+	provider, accountID := opts.Provider, ""
 	if provider == nil {
 		dnsimple, err := upstream.NewDNSimple(ctx, upstream.DNSimpleConfig{
 			BaseURL:   cfg.BaseURL,
@@ -63,17 +77,25 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			AccountID: cfg.AccountID,
 			Timeout:   cfg.UpstreamTimeout,
 			UserAgent: opts.UserAgent,
+			Observe:   observe,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("DNSimple at %s: %w", config.RedactURL(cfg.BaseURL), err)
 		}
 		provider = dnsimple
+		accountID = dnsimple.AccountID()
+	}
+	provider = upstream.NewGated(provider, store)
+	if cfg.CacheTTL > 0 {
+		provider = upstream.NewCached(provider, store, cfg.CacheTTL, m.CacheLookup)
 	}
 	svc, err := records.NewService(provider, records.Options{
-		Zones:     cfg.Domains,
-		Blacklist: cfg.Blacklist,
-		TTL:       cfg.TTL,
-		Audit:     opts.Logger,
+		Zones:        cfg.Domains,
+		Blacklist:    cfg.Blacklist,
+		TTL:          cfg.TTL,
+		Locks:        store,
+		WriteTimeout: cfg.RequestTimeout,
+		Audit:        logger,
 	})
 	if err != nil {
 		return nil, err
@@ -85,15 +107,16 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	handler, err := handlers.NewServer(handlers.Deps{
 		Records:        svc,
 		Verifier:       verifier,
-		Logger:         opts.Logger,
+		Logger:         logger,
 		RequestTimeout: cfg.RequestTimeout,
 		TrustedProxies: cfg.TrustedProxies,
 		OnHeroku:       cfg.OnHeroku,
+		Metrics:        m,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &App{cfg: cfg, logger: opts.Logger, provider: provider, handler: handler}, nil
+	return &App{cfg: cfg, logger: logger, handler: handler, accountID: accountID}, nil
 }
 
 // NewVerifier builds the token verifier the configuration describes; the
@@ -136,9 +159,4 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 }
 
 // AccountID is the DNSimple account the service acts on, when known.
-func (a *App) AccountID() string {
-	if d, ok := a.provider.(interface{ AccountID() string }); ok {
-		return d.AccountID()
-	}
-	return ""
-}
+func (a *App) AccountID() string { return a.accountID }

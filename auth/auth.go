@@ -6,6 +6,7 @@
 package auth
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -58,10 +59,38 @@ func (id Identity) Caller(addr netip.Addr) records.Caller {
 	return records.Caller{User: id.User, TokenID: id.TokenID, Addr: addr, Access: id.Access}
 }
 
+// Reason is why a token was refused, in one fixed word, for the metrics.
+type Reason string
+
+// The reasons a token is refused.
+const (
+	ReasonMissing     Reason = "missing"       // no token was sent
+	ReasonMalformed   Reason = "malformed"     // not a compact JWS, or one of an unknown form
+	ReasonSignature   Reason = "signature"     // not signed HS256 with the key
+	ReasonLegacy      Reason = "legacy"        // python-dns-api's HS512 token, not accepted
+	ReasonExpired     Reason = "expired"       // past its exp
+	ReasonNotYetValid Reason = "not_yet_valid" // before its nbf
+	ReasonRevoked     Reason = "revoked"       // its jti is in REVOKED_TOKENS
+	ReasonUser        Reason = "user"          // no username, or one not in VALID_USERS
+	ReasonClaims      Reason = "claims"        // a claim the contract does not allow
+)
+
+func (r Reason) Error() string { return string(r) }
+
+// ReasonOf is why err refused a token (ReasonMalformed if it does not
+// say).
+func ReasonOf(err error) Reason {
+	var r Reason
+	if errors.As(err, &r) {
+		return r
+	}
+	return ReasonMalformed
+}
+
 // refuse is a verification failure: a fault.Unauthenticated error whose
 // message, fit for the token's holder, never contains the token.
-func refuse(format string, args ...any) error {
-	return fault.New(fault.Unauthenticated, format, args...)
+func refuse(reason Reason, format string, args ...any) error {
+	return fault.Wrap(reason, fault.Unauthenticated, format, args...)
 }
 
 // Options configure a Verifier.
@@ -86,6 +115,7 @@ type Verifier struct {
 	opts      Options
 	parser    *jwt.Parser
 	validator *jwt.Validator
+	verified  *verifiedTokens
 }
 
 // NewVerifier builds a Verifier.
@@ -114,6 +144,7 @@ func NewVerifier(opts Options) (*Verifier, error) {
 			jwt.WithoutClaimsValidation(),
 		),
 		validator: jwt.NewValidator(jwt.WithTimeFunc(opts.Now)),
+		verified:  newVerifiedTokens(),
 	}, nil
 }
 
@@ -124,10 +155,21 @@ func NewVerifier(opts Options) (*Verifier, error) {
 // once.
 func (v *Verifier) Verify(token string) (Identity, error) {
 	if token == "" {
-		return Identity{}, refuse("a bearer token is required")
+		return Identity{}, refuse(ReasonMissing, "a bearer token is required")
 	}
 	if len(token) > maxTokenLength {
-		return Identity{}, refuse("the token is longer than %d bytes", maxTokenLength)
+		return Identity{}, refuse(ReasonMalformed, "the token is longer than %d bytes", maxTokenLength)
+	}
+	key := sha256.Sum256([]byte(token))
+	if seen, ok := v.verified.get(key); ok {
+		now := v.opts.Now()
+		switch {
+		case !seen.id.ExpiresAt.IsZero() && !now.Before(seen.id.ExpiresAt):
+			return Identity{User: seen.id.User, TokenID: seen.id.TokenID}, refuse(ReasonExpired, "the token has expired")
+		case now.Before(seen.notBefore):
+			return Identity{User: seen.id.User, TokenID: seen.id.TokenID}, refuse(ReasonNotYetValid, "the token is not valid yet")
+		}
+		return seen.id, nil
 	}
 	var claims received
 	parsed, err := v.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
@@ -138,15 +180,16 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 	case fault.Is(err, fault.Unauthenticated): // from keyFor
 		return Identity{}, fault.As(err)
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
-		return Identity{}, refuse("the token's signature is not valid (tokens must be HS256, signed with this service's key)")
+		return Identity{}, refuse(ReasonSignature, "the token's signature is not valid (tokens must be HS256, signed with this service's key)")
 	default:
-		return Identity{}, refuse("the token is malformed")
+		return Identity{}, refuse(ReasonMalformed, "the token is malformed")
 	}
 	id, err := v.identify(&claims, parsed.Method == jwt.SigningMethodHS512)
 	if err != nil {
 		// The signature is good: the token's user and id are known.
 		return Identity{User: claims.signedUser(), TokenID: claims.ID}, err
 	}
+	v.verified.put(key, id, timeOf(claims.NotBefore))
 	return id, nil
 }
 
@@ -156,14 +199,14 @@ func (v *Verifier) keyFor(t *jwt.Token, claims *received) (any, error) {
 	if _, ok := t.Header["crit"]; ok {
 		// RFC 7515 4.1.11: extensions this service does not understand
 		// (b64, for one, changes what is signed) must not be ignored.
-		return nil, refuse("the token's header has a crit parameter; this service understands no JWS extensions")
+		return nil, refuse(ReasonMalformed, "the token's header has a crit parameter; this service understands no JWS extensions")
 	}
 	if t.Method == jwt.SigningMethodHS512 {
 		if !isLegacy(t.Header, claims) {
-			return nil, refuse("the token's signature is not valid (tokens must be HS256, signed with this service's key)")
+			return nil, refuse(ReasonSignature, "the token's signature is not valid (tokens must be HS256, signed with this service's key)")
 		}
 		if !v.opts.AcceptLegacy {
-			return nil, refuse("python-dns-api's HS512 tokens are not accepted here; ask the operator for a new token (or to set ACCEPT_LEGACY_TOKENS=true)")
+			return nil, refuse(ReasonLegacy, "python-dns-api's HS512 tokens are not accepted here; ask the operator for a new token (or to set ACCEPT_LEGACY_TOKENS=true)")
 		}
 	}
 	return v.opts.Key, nil
@@ -177,11 +220,11 @@ func (v *Verifier) identify(claims *received, legacy bool) (Identity, error) {
 	}
 	switch err := v.validator.Validate(claims); {
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return Identity{}, refuse("the token has expired")
+		return Identity{}, refuse(ReasonExpired, "the token has expired")
 	case errors.Is(err, jwt.ErrTokenNotValidYet):
-		return Identity{}, refuse("the token is not valid yet")
+		return Identity{}, refuse(ReasonNotYetValid, "the token is not valid yet")
 	case err != nil:
-		return Identity{}, refuse("the token is malformed")
+		return Identity{}, refuse(ReasonMalformed, "the token is malformed")
 	}
 	user, err := v.user(claims)
 	if err != nil {
@@ -192,10 +235,10 @@ func (v *Verifier) identify(claims *received, legacy bool) (Identity, error) {
 	}
 	var name string
 	if claims.Name != nil && strictString(claims.Name, &name) != nil {
-		return Identity{}, refuse("the token's name claim must be a string")
+		return Identity{}, refuse(ReasonClaims, "the token's name claim must be a string")
 	}
 	if claims.ID != "" && slices.Contains(v.opts.Revoked, claims.ID) {
-		return Identity{}, refuse("the token has been revoked")
+		return Identity{}, refuse(ReasonRevoked, "the token has been revoked")
 	}
 	access, err := claims.accessOf(v.opts.Zones)
 	if err != nil {
@@ -216,10 +259,10 @@ func (v *Verifier) identify(claims *received, legacy bool) (Identity, error) {
 func (v *Verifier) user(claims *received) (string, error) {
 	user := claims.signedUser()
 	if user == "" {
-		return "", refuse("the token has no username")
+		return "", refuse(ReasonUser, "the token has no username")
 	}
 	if !slices.Contains(v.opts.Users, user) {
-		return "", refuse("user %q is not allowed to use this service", user)
+		return "", refuse(ReasonUser, "user %q is not allowed to use this service", user)
 	}
 	return user, nil
 }

@@ -120,21 +120,21 @@ const maxNameShown = 40
 // non-empty string.
 func (r *received) check() error {
 	if r.twice != "" {
-		return refuse("the token has the %q claim twice", cut(r.twice))
+		return refuse(ReasonClaims, "the token has the %q claim twice", cut(r.twice))
 	}
 	if len(r.unknown) > 0 {
 		name := r.unknown[0]
 		known := []string{"username", "name", "jti", "iat", "nbf", "exp", "scope", "domains", "subdomains", "types", "cidrs"}
 		if i := slices.IndexFunc(known, func(k string) bool { return strings.EqualFold(k, name) }); i >= 0 {
-			return refuse("the token has a %q claim; claim names are case-sensitive (%q)", cut(name), known[i])
+			return refuse(ReasonClaims, "the token has a %q claim; claim names are case-sensitive (%q)", cut(name), known[i])
 		}
-		return refuse("the token has a %q claim, which this service does not know; its claims are %s",
+		return refuse(ReasonClaims, "the token has a %q claim, which this service does not know; its claims are %s",
 			cut(name), strings.Join(known, ", "))
 	}
 	for name, raw := range r.times {
 		var seconds float64
 		if !isNumber(raw) || json.Unmarshal(raw, &seconds) != nil || seconds < 0 || seconds > latestTime {
-			return refuse("the token's %s claim must be a time in seconds since 1970", name)
+			return refuse(ReasonClaims, "the token's %s claim must be a time in seconds since 1970", name)
 		}
 		date := jwt.NewNumericDate(time.Unix(int64(seconds), 0))
 		switch name {
@@ -147,7 +147,7 @@ func (r *received) check() error {
 		}
 	}
 	if r.jti != nil && (strictString(r.jti, &r.ID) != nil || r.ID == "") {
-		return refuse("the token's jti claim must be a non-empty string")
+		return refuse(ReasonClaims, "the token's jti claim must be a non-empty string")
 	}
 	return nil
 }
@@ -177,11 +177,11 @@ func (r received) accessOf(zones []string) (records.Access, error) {
 	if r.Scope != nil {
 		var scope string
 		if err := strictString(r.Scope, &scope); err != nil {
-			return records.Access{}, refuse("the token's scope claim must be a string like %q", records.ScopeRead+" "+records.ScopeWrite)
+			return records.Access{}, refuse(ReasonClaims, "the token's scope claim must be a string like %q", records.ScopeRead+" "+records.ScopeWrite)
 		}
 		words := strings.Fields(scope)
 		if len(words) == 0 {
-			return records.Access{}, refuse("the token's scope claim is empty; leave it out for full access")
+			return records.Access{}, refuse(ReasonClaims, "the token's scope claim is empty; leave it out for full access")
 		}
 		access.Read, access.Write = false, false
 		for _, w := range words {
@@ -191,7 +191,7 @@ func (r received) accessOf(zones []string) (records.Access, error) {
 			case records.ScopeWrite:
 				access.Write = true
 			default:
-				return records.Access{}, refuse("the token's scope claim has %q; use %s and %s", w, records.ScopeRead, records.ScopeWrite)
+				return records.Access{}, refuse(ReasonClaims, "the token's scope claim has %q; use %s and %s", w, records.ScopeRead, records.ScopeWrite)
 			}
 		}
 	}
@@ -199,7 +199,7 @@ func (r received) accessOf(zones []string) (records.Access, error) {
 	if access.Zones, err = listClaim(r.Domains, "domains", func(s string) (string, error) {
 		zone, err := records.ParseZone(s)
 		if err == nil && !slices.Contains(zones, zone) {
-			return "", refuse("the token's domains claim names %q, which this service does not manage", s)
+			return "", refuse(ReasonClaims, "the token's domains claim names %q, which this service does not manage", s)
 		}
 		return zone, err
 	}); err != nil {
@@ -210,7 +210,7 @@ func (r received) accessOf(zones []string) (records.Access, error) {
 		if err == nil && slices.ContainsFunc(zones, func(zone string) bool {
 			return p.String() == zone || strings.HasSuffix(p.String(), "."+zone)
 		}) {
-			return p, refuse("the token's subdomains claim has %q, a full name; give names relative to the zone", s)
+			return p, refuse(ReasonClaims, "the token's subdomains claim has %q, a full name; give names relative to the zone", s)
 		}
 		return p, err
 	}); err != nil {
@@ -234,10 +234,10 @@ func listClaim[T any](raw json.RawMessage, claim string, parse func(string) (T, 
 	}
 	var items []string
 	if err := strictStrings(raw, &items); err != nil {
-		return nil, refuse("the token's %s claim must be a list of strings", claim)
+		return nil, refuse(ReasonClaims, "the token's %s claim must be a list of strings", claim)
 	}
 	if len(items) == 0 {
-		return nil, refuse("the token's %s claim is empty; leave it out for no restriction", claim)
+		return nil, refuse(ReasonClaims, "the token's %s claim is empty; leave it out for no restriction", claim)
 	}
 	out := make([]T, 0, len(items))
 	for _, item := range items {
@@ -246,7 +246,7 @@ func listClaim[T any](raw json.RawMessage, claim string, parse func(string) (T, 
 			if fault.Is(err, fault.Unauthenticated) {
 				return nil, err
 			}
-			return nil, refuse("the token's %s claim: %s", claim, fault.MessageOf(err))
+			return nil, refuse(ReasonClaims, "the token's %s claim: %s", claim, fault.MessageOf(err))
 		}
 		out = append(out, v)
 	}
@@ -261,13 +261,13 @@ func parseNetwork(s string) (netip.Prefix, error) {
 	if err != nil {
 		a, aerr := netip.ParseAddr(s)
 		if aerr != nil || a.Zone() != "" {
-			return netip.Prefix{}, refuse("the token's cidrs claim has %q, which is not a network like 10.0.0.0/8", s)
+			return netip.Prefix{}, refuse(ReasonClaims, "the token's cidrs claim has %q, which is not a network like 10.0.0.0/8", s)
 		}
 		p = netip.PrefixFrom(a, a.BitLen())
 	}
 	if p.Addr().Is4In6() {
 		if p.Bits() < 96 {
-			return netip.Prefix{}, refuse("the token's cidrs claim has %q, which mixes IPv4 and IPv6", s)
+			return netip.Prefix{}, refuse(ReasonClaims, "the token's cidrs claim has %q, which mixes IPv4 and IPv6", s)
 		}
 		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 	}

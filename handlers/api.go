@@ -139,9 +139,9 @@ func handleListRecords(svc *records.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, envelope{
+		return writeEnvelope(c, http.StatusOK, envelope{
 			Data: toJSONList(page.Records),
-			Meta: meta{Status: http.StatusOK, Pagination: &pagination{
+			Meta: meta{Pagination: &pagination{
 				Number: number, Size: size, Total: page.Total, Pages: (page.Total + size - 1) / size,
 			}},
 		})

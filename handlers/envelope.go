@@ -20,6 +20,7 @@ type errorTitle struct {
 
 type meta struct {
 	Status     int         `json:"status"`
+	RequestID  string      `json:"request_id,omitempty"`
 	Action     string      `json:"action,omitempty"`
 	Pagination *pagination `json:"pagination,omitempty"`
 }
@@ -31,14 +32,24 @@ type pagination struct {
 	Pages  int `json:"pages"`
 }
 
+// writeEnvelope is the one writer of envelopes: meta.status is always the
+// HTTP status, and an error envelope carries the request's id.
+func writeEnvelope(c echo.Context, status int, e envelope) error {
+	e.Meta.Status = status
+	if status >= 400 {
+		e.Meta.RequestID = requestIDOf(c.Request().Context())
+	}
+	return c.JSON(status, e)
+}
+
 // respond writes data in the envelope.
 func respond(c echo.Context, status int, data any) error {
-	return c.JSON(status, envelope{Data: data, Meta: meta{Status: status}})
+	return writeEnvelope(c, status, envelope{Data: data})
 }
 
 // respondAction writes data in the envelope with meta.action.
 func respondAction(c echo.Context, status int, data any, action records.Action) error {
-	return c.JSON(status, envelope{Data: data, Meta: meta{Status: status, Action: string(action)}})
+	return writeEnvelope(c, status, envelope{Data: data, Meta: meta{Action: string(action)}})
 }
 
 // recordJSON is a record as python-dns-api showed it.

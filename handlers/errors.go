@@ -53,7 +53,7 @@ func errorHandler(now func() time.Time) echo.HTTPErrorHandler {
 			title = fmt.Sprintf("%s; retry in %d seconds", title, int(wait/time.Second))
 		}
 		// A write error here means the client is gone; nothing to do.
-		_ = c.JSON(status, envelope{Errors: []errorTitle{{Title: title}}, Meta: meta{Status: status}})
+		_ = writeEnvelope(c, status, envelope{Errors: []errorTitle{{Title: title}}})
 	}
 }
 

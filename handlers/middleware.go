@@ -10,9 +10,9 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/dns-api/dns-api/auth"
 	"github.com/dns-api/dns-api/records"
@@ -181,38 +181,47 @@ func jsonProblem(err error) string {
 	return "malformed JSON"
 }
 
-// requestLog logs one line per request: method, path (never the query,
-// which is where misplaced tokens go), status, latency, client, user, and
-// the error behind a failure. Headers are never logged.
-func requestLog(logger *slog.Logger) echo.MiddlewareFunc {
-	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogMethod:   true,
-		LogURIPath:  true,
-		LogStatus:   true,
-		LogLatency:  true,
-		LogRemoteIP: true,
-		LogError:    true,
-		HandleError: true,
-		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+// observe logs one line per request and counts it: method, path (never
+// the query, which is where misplaced tokens go), route pattern, status,
+// latency, client, user, and the error behind a failure. Headers are never
+// logged. The answer to a failure is written here, so that its status is
+// known.
+func observe(logger *slog.Logger, metrics Metrics) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			began := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err)
+			}
+			took := time.Since(began)
+			r := c.Request()
+			status := c.Response().Status
+			route := c.Path()
+			if route == "" || status == http.StatusNotFound && c.Get(echo.ContextKeyHeaderAllow) == nil && route == "/*" {
+				route = "unmatched"
+			}
+			metrics.Request(route, r.Method, status, took)
 			attrs := []slog.Attr{
-				slog.String("method", v.Method),
-				slog.String("path", v.URIPath),
-				slog.Int("status", v.Status),
-				slog.Duration("latency", v.Latency),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.String("route", route),
+				slog.Int("status", status),
+				slog.Float64("latency_ms", float64(took.Microseconds())/1000),
 				slog.String("client", addrText(clientAddr(c))),
 			}
 			if id, err := identity(c); err == nil {
 				attrs = append(attrs, slog.String("user", id.User))
 			}
 			level := slog.LevelInfo
-			if v.Error != nil {
-				attrs = append(attrs, slog.String("error", v.Error.Error()))
-				if v.Status >= http.StatusInternalServerError {
+			if err != nil {
+				attrs = append(attrs, slog.String("error", err.Error()))
+				if status >= http.StatusInternalServerError {
 					level = slog.LevelError
 				}
 			}
-			logger.LogAttrs(c.Request().Context(), level, "request", attrs...)
+			logger.LogAttrs(r.Context(), level, "request", attrs...)
 			return nil
-		},
-	})
+		}
+	}
 }

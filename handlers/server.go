@@ -34,14 +34,26 @@ type Deps struct {
 	// OnHeroku, without TrustedProxies, takes the client from the last
 	// X-Forwarded-For entry, which Heroku's router appends.
 	OnHeroku bool
+	// Metrics counts requests and refused tokens, and serves /metrics.
+	Metrics Metrics
 	// Now is the clock (nil means time.Now).
 	Now func() time.Time
 }
 
+// Metrics is what the HTTP layer counts, and the /metrics endpoint.
+type Metrics interface {
+	// Request counts an answered request by its route's pattern.
+	Request(route, method string, status int, took time.Duration)
+	// Refused counts a request refused for want of a valid token.
+	Refused(reason string)
+	// Handler serves the metrics.
+	Handler() http.Handler
+}
+
 // NewServer builds the HTTP handler of the service.
 func NewServer(deps Deps) (http.Handler, error) {
-	if deps.Records == nil || deps.Verifier == nil || deps.Logger == nil {
-		return nil, errors.New("handlers: records, verifier and logger are required")
+	if deps.Records == nil || deps.Verifier == nil || deps.Logger == nil || deps.Metrics == nil {
+		return nil, errors.New("handlers: records, verifier, logger and metrics are required")
 	}
 	if deps.RequestTimeout <= 0 {
 		return nil, errors.New("handlers: a positive request timeout is required")
@@ -55,17 +67,8 @@ func NewServer(deps Deps) (http.Handler, error) {
 	e.Debug = false // internal errors never reach a body
 	e.HTTPErrorHandler = errorHandler(deps.Now)
 	e.IPExtractor = clientIP(deps.TrustedProxies, deps.OnHeroku)
-	e.Pre(refuseAmbiguousFraming, routeOnEscapedPath)
-	e.Use(
-		requestLog(deps.Logger),
-		middleware.Recover(),
-		refuseOptions,
-		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{
-			Timeout: deps.RequestTimeout,
-			// Let the error handler map a deadline to 504.
-			ErrorHandler: func(err error, _ echo.Context) error { return err },
-		}),
-	)
+	e.Pre(requestID, refuseAmbiguousFraming, routeOnEscapedPath)
+	e.Use(observe(deps.Logger, deps.Metrics), middleware.Recover(), refuseOptions)
 	addRoutes(e, deps)
 	return e, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dns-api/dns-api/auth"
+	"github.com/dns-api/dns-api/fault"
 )
 
 // A tokenSource finds the token a request carries, and fails closed:
@@ -23,7 +24,7 @@ const identityKey = "dns-api.identity"
 // requireToken authenticates a request by the token its source finds. A
 // refusal is written to the audit log (what the token is for is decided
 // later, by the records package, which audits its own refusals).
-func requireToken(verifier *auth.Verifier, audit *slog.Logger, source tokenSource) echo.MiddlewareFunc {
+func requireToken(verifier *auth.Verifier, audit *slog.Logger, metrics Metrics, source tokenSource) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			token, err := source(c.Request())
@@ -34,6 +35,7 @@ func requireToken(verifier *auth.Verifier, audit *slog.Logger, source tokenSourc
 					return next(c)
 				}
 			}
+			metrics.Refused(string(auth.ReasonOf(err)))
 			audit.LogAttrs(c.Request().Context(), slog.LevelInfo, "audit",
 				slog.String("user", id.User),
 				slog.String("token_id", id.TokenID),
@@ -41,7 +43,7 @@ func requireToken(verifier *auth.Verifier, audit *slog.Logger, source tokenSourc
 				slog.String("action", "authenticate"),
 				slog.String("record", c.Request().Method+" "+c.Request().URL.Path),
 				slog.String("outcome", "refused"),
-				slog.String("reason", err.Error()))
+				slog.String("reason", fault.MessageOf(err)))
 			return err
 		}
 	}
@@ -93,6 +95,9 @@ func apiKey(r *http.Request) (string, error) {
 	}
 	keys := r.Header.Values("X-Api-Key")
 	if len(keys) != 1 || strings.TrimSpace(keys[0]) == "" {
+		if len(keys) == 0 {
+			return "", fault.Wrap(auth.ReasonMissing, fault.Unauthenticated, "send the token in an X-Api-Key header")
+		}
 		return "", unauthenticated("send the token in exactly one X-Api-Key header")
 	}
 	return strings.TrimSpace(keys[0]), nil
@@ -107,7 +112,7 @@ func authorization(r *http.Request) (scheme, credentials string, err error) {
 	headers := r.Header.Values(echo.HeaderAuthorization)
 	switch len(headers) {
 	case 0:
-		return "", "", unauthenticated("a token is required: send Authorization: Bearer TOKEN")
+		return "", "", fault.Wrap(auth.ReasonMissing, fault.Unauthenticated, "a token is required: send Authorization: Bearer TOKEN")
 	case 1:
 	default:
 		return "", "", unauthenticated("send exactly one Authorization header")

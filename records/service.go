@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/dns-api/dns-api/state"
 	"github.com/dns-api/dns-api/upstream"
 )
 
@@ -35,8 +37,11 @@ type Service struct {
 	zones     []string // managed zones, in configuration order
 	blacklist Patterns
 	ttl       int
-	locks     *keyedLocks
-	audit     *slog.Logger
+	locks     state.Locker
+	// writeTimeout bounds a write once it is sent, whatever its caller
+	// does meanwhile.
+	writeTimeout time.Duration
+	audit        *slog.Logger
 }
 
 // Options configure a Service.
@@ -48,6 +53,11 @@ type Options struct {
 	// TTL is given to every record the service writes unless a request
 	// says otherwise.
 	TTL int
+	// Locks serialise writes to one name (nil: this process's own).
+	Locks state.Locker
+	// WriteTimeout bounds a write to DNSimple once sent, even if its
+	// caller has gone (zero: a minute).
+	WriteTimeout time.Duration
 	// Audit receives one line per change and per refusal (nil discards).
 	Audit *slog.Logger
 }
@@ -72,13 +82,22 @@ func NewService(provider upstream.Provider, opts Options) (*Service, error) {
 	if audit == nil {
 		audit = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	locks := opts.Locks
+	if locks == nil {
+		locks = state.NewMemory(nil)
+	}
+	writeTimeout := opts.WriteTimeout
+	if writeTimeout <= 0 {
+		writeTimeout = time.Minute
+	}
 	return &Service{
-		provider:  provider,
-		zones:     slices.Clone(opts.Zones),
-		blacklist: slices.Clone(opts.Blacklist),
-		ttl:       opts.TTL,
-		locks:     newKeyedLocks(),
-		audit:     audit,
+		provider:     provider,
+		zones:        slices.Clone(opts.Zones),
+		blacklist:    slices.Clone(opts.Blacklist),
+		ttl:          opts.TTL,
+		locks:        locks,
+		writeTimeout: writeTimeout,
+		audit:        audit,
 	}, nil
 }
 

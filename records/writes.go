@@ -4,8 +4,11 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 
+	"github.com/dns-api/dns-api/fault"
+	"github.com/dns-api/dns-api/state"
 	"github.com/dns-api/dns-api/upstream"
 )
 
@@ -19,41 +22,129 @@ type NewRecord struct {
 }
 
 // planner decides the change to a record set from the records it holds
-// now (oldest first), and the action that change is.
-type planner func(existing []Record) (upstream.Change, Action, error)
+// now (oldest first), and the action that change is. retry says that an
+// earlier attempt of this very change may or may not have landed: what
+// it sees may be its own doing.
+type planner func(existing []Record, retry bool) (upstream.Change, Action, error)
 
 // result is what a change to a record set did.
 type result struct {
-	existing []Record // the set as it was
-	action   Action
-	applied  upstream.Applied
+	before []Record // the set as it was
+	after  []Record // and as it is now
+	action Action
 }
 
 // changeSet is how every write to a record set runs: the permission
-// check, then, under the name's lock, a fresh look at the set, the plan,
-// and the change as one unit. Nothing is written when the plan is empty.
-func (s *Service) changeSet(ctx context.Context, c Caller, set recordSet, plan planner) (result, error) {
-	if err := s.check(c, write, set); err != nil {
-		return result{}, err
-	}
-	unlock, err := s.locks.lock(ctx, set.lockKey())
+// check, then, under the name's lock, a look at the set, the plan, and
+// the change as one unit; nothing is written when the plan is empty.
+//
+// A write whose outcome is unknown (DNSimple failed or timed out) is never
+// blindly sent again: the set is read again, fresh, and planned anew on
+// what is there, once. So is a write refused because the set was not as
+// believed (a cached look that went stale).
+func (s *Service) changeSet(ctx context.Context, set recordSet, plan planner) (result, error) {
+	lease, err := s.locks.Lock(ctx, set.lockKey())
 	if err != nil {
 		return result{}, err
 	}
-	defer unlock()
-	existing, err := s.find(ctx, set)
-	if err != nil {
+	kept := true // false once an abandoned write holds the lease
+	defer func() {
+		if kept {
+			lease.Unlock()
+		}
+	}()
+	var earlier Action // what an attempt whose outcome is unknown did
+	for attempt := 1; ; attempt++ {
+		before, err := s.find(ctx, set)
+		if err != nil {
+			return result{}, err
+		}
+		change, action, err := plan(before, earlier != "")
+		if err != nil {
+			return result{}, err
+		}
+		if change.Size() == 0 {
+			if earlier != "" {
+				action = earlier // the earlier attempt had landed
+			}
+			return result{before: before, after: before, action: action}, nil
+		}
+		change.Name, change.Type = set.name, string(set.typ)
+		var applied upstream.Applied
+		applied, kept, err = s.apply(ctx, lease, set, change)
+		if err == nil {
+			return result{before: before, after: afterChange(before, change, applied), action: action}, nil
+		}
+		switch fault.KindOf(err) {
+		case fault.Upstream, fault.Timeout, fault.NotFound, fault.Conflict:
+			if kept && attempt == 1 && ctx.Err() == nil {
+				earlier = action
+				continue
+			}
+		}
 		return result{}, err
 	}
-	change, action, err := plan(existing)
-	if err != nil {
-		return result{}, err
+}
+
+// apply sends a change and waits for its outcome, or for its caller to
+// go. A write once sent is seen through to its outcome whatever the caller
+// does (bounded by writeTimeout), and only then releases the lease, so
+// that a later write of the name, here or on another instance, cannot race
+// it into a duplicate. kept is false when the caller went first: the
+// lease is then the write's to release.
+func (s *Service) apply(ctx context.Context, lease state.Lease, set recordSet, change upstream.Change) (applied upstream.Applied, kept bool, err error) {
+	type outcome struct {
+		applied upstream.Applied
+		err     error
 	}
-	r := result{existing: existing, action: action}
-	if change.Size() > 0 {
-		r.applied, err = s.provider.Apply(ctx, set.zone, change)
+	done := make(chan outcome, 1)
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.writeTimeout)
+	go func() {
+		defer cancel()
+		a, err := s.provider.Apply(wctx, set.zone, change)
+		s.noticeLost(wctx, lease, set)
+		done <- outcome{a, err}
+	}()
+	select {
+	case o := <-done:
+		return o.applied, true, o.err
+	case <-ctx.Done():
+		go func() {
+			o := <-done
+			s.audit.LogAttrs(wctx, slog.LevelWarn, "write outlived its request",
+				slog.String("record", set.String()), slog.Bool("landed", o.err == nil))
+			lease.Unlock()
+		}()
+		return upstream.Applied{}, false, ctx.Err()
 	}
-	return r, err
+}
+
+// noticeLost logs a lock lost while its write was in flight: another
+// instance may have written the name meanwhile. The next write of the
+// name converges whatever happened.
+func (s *Service) noticeLost(ctx context.Context, lease state.Lease, set recordSet) {
+	select {
+	case <-lease.Lost():
+		s.audit.LogAttrs(ctx, slog.LevelWarn, "lock lost during a write", slog.String("record", set.String()))
+	default:
+	}
+}
+
+// afterChange is what a set holds once change is applied.
+func afterChange(before []Record, change upstream.Change, applied upstream.Applied) []Record {
+	var after []Record
+	for _, r := range before {
+		if !slices.Contains(change.Deletes, r.ID) && !slices.ContainsFunc(applied.Updated, func(u upstream.Record) bool { return u.ID == r.ID }) {
+			after = append(after, r)
+		}
+	}
+	for _, r := range slices.Concat(applied.Updated, applied.Created) {
+		if rec, ok := managed(r); ok {
+			after = append(after, rec)
+		}
+	}
+	slices.SortFunc(after, func(a, b Record) int { return cmp.Compare(a.ID, b.ID) })
+	return after
 }
 
 // Create adds a record; it is a conflict if that type and name already has
@@ -75,8 +166,14 @@ func (s *Service) Create(ctx context.Context, c Caller, in NewRecord) (rec Recor
 		ttl = *in.TTL
 	}
 	defer func() { s.auditResult(ctx, c, "create", set.String(), Created, err) }()
-	r, err := s.changeSet(ctx, c, set, func(existing []Record) (upstream.Change, Action, error) {
-		if len(existing) > 0 {
+	if err := s.check(c, write, set); err != nil {
+		return Record{}, err
+	}
+	r, err := s.changeSet(ctx, set, func(existing []Record, retry bool) (upstream.Change, Action, error) {
+		switch {
+		case retry && len(existing) == 1 && existing[0].Target == target && existing[0].TTL == ttl:
+			return upstream.Change{}, Created, nil // ours, from the attempt whose outcome was unknown
+		case len(existing) > 0:
 			id := existing[0].ID
 			return upstream.Change{}, "", conflictf("%s already has a record (id %d); change it with PATCH /records/%d or replace it with POST /records/%s/%s/%s/TARGET",
 				set, id, id, set.typ, set.zone, set.name)
@@ -86,7 +183,7 @@ func (s *Service) Create(ctx context.Context, c Caller, in NewRecord) (rec Recor
 	if err != nil {
 		return Record{}, err
 	}
-	return one(r.applied.Created)
+	return only(r.after, target)
 }
 
 // Upsert makes the record set converge on one target: afterwards exactly
@@ -104,14 +201,16 @@ func (s *Service) Upsert(ctx context.Context, c Caller, rawType, rawZone, rawNam
 		return Record{}, "", err
 	}
 	defer func() { s.auditResult(ctx, c, "upsert", set.String(), action, err) }()
-	var keep Record
-	r, err := s.changeSet(ctx, c, set, func(existing []Record) (upstream.Change, Action, error) {
+	if err := s.check(c, write, set); err != nil {
+		return Record{}, "", err
+	}
+	r, err := s.changeSet(ctx, set, func(existing []Record, _ bool) (upstream.Change, Action, error) {
 		if len(existing) == 0 {
 			return set.create(target, s.ttl), Created, nil
 		}
 		// Keep a record that already points at the target if there is one
 		// (the oldest such), else the oldest record; every other one goes.
-		keep = existing[0]
+		keep := existing[0]
 		if i := slices.IndexFunc(existing, func(r Record) bool { return r.Target == target }); i >= 0 {
 			keep = existing[i]
 		}
@@ -124,16 +223,10 @@ func (s *Service) Upsert(ctx context.Context, c Caller, rawType, rawZone, rawNam
 		}
 		return change, Updated, nil
 	})
-	switch {
-	case err != nil:
+	if err != nil {
 		return Record{}, "", err
-	case r.action == Created:
-		rec, err = one(r.applied.Created)
-	case len(r.applied.Updated) > 0:
-		rec, err = one(r.applied.Updated)
-	default:
-		rec = keep
 	}
+	rec, err = only(r.after, target)
 	return rec, r.action, err
 }
 
@@ -145,13 +238,20 @@ func (s *Service) DeleteSet(ctx context.Context, c Caller, rawType, rawZone, raw
 		return nil, err
 	}
 	defer func() { s.auditResult(ctx, c, "delete-set", set.String(), Deleted, err) }()
-	r, err := s.changeSet(ctx, c, set, func(existing []Record) (upstream.Change, Action, error) {
-		if len(existing) == 0 {
+	if err := s.check(c, write, set); err != nil {
+		return nil, err
+	}
+	var first []Record // the set as the first attempt saw it
+	_, err = s.changeSet(ctx, set, func(existing []Record, retry bool) (upstream.Change, Action, error) {
+		if !retry {
+			first = existing
+		}
+		if len(existing) == 0 && !retry {
 			return upstream.Change{}, "", notFoundf("%s has no record", set)
 		}
 		return deleteAllBut(existing, 0), Deleted, nil
 	})
-	return r.existing, err
+	return first, err
 }
 
 // AddValue adds one TXT value at a name, leaving the other values there
@@ -169,16 +269,19 @@ func (s *Service) AddValue(ctx context.Context, c Caller, rawZone, rawName, rawV
 		return Record{}, "", err
 	}
 	defer func() { s.auditResult(ctx, c, "add-value", set.String(), action, err) }()
-	var found *Record
-	r, err := s.changeSet(ctx, c, set, func(existing []Record) (upstream.Change, Action, error) {
+	if err := s.check(c, write, set); err != nil {
+		return Record{}, "", err
+	}
+	r, err := s.changeSet(ctx, set, func(existing []Record, _ bool) (upstream.Change, Action, error) {
 		var change upstream.Change
 		var others []Record
+		found := false
 		for _, r := range existing {
 			switch {
 			case r.Target != value:
 				others = append(others, r)
-			case found == nil:
-				found = &r
+			case !found:
+				found = true
 			default: // a duplicate of the value
 				change.Deletes = append(change.Deletes, r.ID)
 			}
@@ -189,23 +292,19 @@ func (s *Service) AddValue(ctx context.Context, c Caller, rawZone, rawName, rawV
 				change.Deletes = append(change.Deletes, r.ID)
 			}
 		}
-		action := Unchanged
-		if found == nil {
+		switch {
+		case !found:
 			change.Creates = set.create(value, s.ttl).Creates
-			action = Created
-		} else if change.Size() > 0 {
-			action = Updated
+			return change, Created, nil
+		case change.Size() > 0:
+			return change, Updated, nil
 		}
-		return change, action, nil
+		return change, Unchanged, nil
 	})
-	switch {
-	case err != nil:
+	if err != nil {
 		return Record{}, "", err
-	case found == nil:
-		rec, err = one(r.applied.Created)
-	default:
-		rec = *found
 	}
+	rec, err = only(r.after, value)
 	return rec, r.action, err
 }
 
@@ -222,15 +321,17 @@ func (s *Service) RemoveValue(ctx context.Context, c Caller, rawZone, rawName, r
 		return nil, "", err
 	}
 	defer func() { s.auditResult(ctx, c, "remove-value", set.String(), action, err) }()
-	r, err := s.changeSet(ctx, c, set, func(existing []Record) (upstream.Change, Action, error) {
+	if err := s.check(c, write, set); err != nil {
+		return nil, "", err
+	}
+	r, err := s.changeSet(ctx, set, func(existing []Record, _ bool) (upstream.Change, Action, error) {
 		var change upstream.Change
 		for _, r := range existing {
 			if r.Target == value {
-				removed = append(removed, r)
 				change.Deletes = append(change.Deletes, r.ID)
 			}
 		}
-		if len(removed) == 0 {
+		if change.Size() == 0 {
 			return change, Unchanged, nil
 		}
 		return change, Deleted, nil
@@ -238,12 +339,17 @@ func (s *Service) RemoveValue(ctx context.Context, c Caller, rawZone, rawName, r
 	if err != nil {
 		return nil, "", err
 	}
+	for _, rec := range r.before {
+		if rec.Target == value {
+			removed = append(removed, rec)
+		}
+	}
 	return removed, r.action, nil
 }
 
-// Update points the record with that id at a new target. The record is
-// read again under the name's lock, so "unchanged" is decided on what
-// DNSimple holds, not on what it held before a concurrent change.
+// Update points the record with that id at a new target. Its set is read
+// again under the name's lock, so "unchanged" is decided on what DNSimple
+// holds, not on what it held before a concurrent change.
 func (s *Service) Update(ctx context.Context, c Caller, id int64, rawTarget string) (rec Record, action Action, err error) {
 	what := fmt.Sprintf("id %d", id)
 	defer func() { s.auditResult(ctx, c, "update", what, action, err) }()
@@ -259,26 +365,24 @@ func (s *Service) Update(ctx context.Context, c Caller, id int64, rawTarget stri
 	if err != nil {
 		return Record{}, "", err
 	}
-	unlock, err := s.locks.lock(ctx, setOf(found).lockKey())
-	if err != nil {
-		return Record{}, "", err
-	}
-	defer unlock()
-	current, err := s.provider.Record(ctx, found.Zone, id)
-	if err != nil {
-		return Record{}, "", err
-	}
-	if now, ok := managed(current); ok && now.Target == target {
-		return now, Unchanged, nil
-	}
-	applied, err := s.provider.Apply(ctx, found.Zone, upstream.Change{
-		Updates: []upstream.Update{{ID: id, Content: target}},
+	r, err := s.changeSet(ctx, setOf(found), func(existing []Record, _ bool) (upstream.Change, Action, error) {
+		i := slices.IndexFunc(existing, func(r Record) bool { return r.ID == id })
+		switch {
+		case i < 0:
+			return upstream.Change{}, "", notFoundf("record %d does not exist", id)
+		case existing[i].Target == target:
+			return upstream.Change{}, Unchanged, nil
+		}
+		return upstream.Change{Updates: []upstream.Update{{ID: id, Content: target}}}, Updated, nil
 	})
 	if err != nil {
 		return Record{}, "", err
 	}
-	updated, err := one(applied.Updated)
-	return updated, Updated, err
+	i := slices.IndexFunc(r.after, func(r Record) bool { return r.ID == id })
+	if i < 0 {
+		return Record{}, "", upstream.Nonsense("update "+what, "the record is not in its set after the update")
+	}
+	return r.after[i], r.action, nil
 }
 
 // Delete removes the record with that id and returns it as it was.
@@ -293,12 +397,16 @@ func (s *Service) Delete(ctx context.Context, c Caller, id int64) (rec Record, e
 		return Record{}, err
 	}
 	what = fmt.Sprintf("%s (id %d)", setOf(found), id)
-	unlock, err := s.locks.lock(ctx, setOf(found).lockKey())
+	_, err = s.changeSet(ctx, setOf(found), func(existing []Record, retry bool) (upstream.Change, Action, error) {
+		switch {
+		case slices.ContainsFunc(existing, func(r Record) bool { return r.ID == id }):
+			return upstream.Change{Deletes: []int64{id}}, Deleted, nil
+		case retry:
+			return upstream.Change{}, Deleted, nil // the attempt whose outcome was unknown did it
+		}
+		return upstream.Change{}, "", notFoundf("record %d does not exist", id)
+	})
 	if err != nil {
-		return Record{}, err
-	}
-	defer unlock()
-	if _, err := s.provider.Apply(ctx, found.Zone, upstream.Change{Deletes: []int64{id}}); err != nil {
 		return Record{}, err
 	}
 	return found, nil
@@ -346,16 +454,14 @@ func (s *Service) find(ctx context.Context, set recordSet) ([]Record, error) {
 	return out, nil
 }
 
-// one unpacks the one record a change produced (the provider answers
-// with exactly as many records as the change asked for).
-func one(rs []upstream.Record) (Record, error) {
-	if len(rs) == 1 {
-		if rec, ok := managed(rs[0]); ok {
-			return rec, nil
-		}
+// only returns the record of a set that holds target (a change leaves
+// exactly one).
+func only(set []Record, target string) (Record, error) {
+	i := slices.IndexFunc(set, func(r Record) bool { return r.Target == target })
+	if i < 0 {
+		// DNSimple answered the change with something this service
+		// could not have written: its answer makes no sense.
+		return Record{}, upstream.Nonsense("apply a change", "the answer did not hold the record written, or held one the service could not have written")
 	}
-	// DNSimple answered with something this service could not have
-	// written (a wildcard, another count): its answer makes no sense.
-	return Record{}, upstream.Nonsense("apply a change",
-		fmt.Sprintf("the answer to a one-record change held %d records, or one the service could not have written", len(rs)))
+	return set[i], nil
 }

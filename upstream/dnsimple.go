@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -40,6 +41,8 @@ type DNSimpleConfig struct {
 	Timeout time.Duration
 	// UserAgent is prepended to the client's own.
 	UserAgent string
+	// Observe, if set, is told of every call to DNSimple as it ends.
+	Observe func(Call)
 }
 
 const (
@@ -65,7 +68,7 @@ func NewDNSimple(ctx context.Context, cfg DNSimpleConfig) (*DNSimple, error) {
 		return nil, errors.New("dnsimple: a positive timeout is required")
 	}
 	httpClient := &http.Client{
-		Transport: &transport{token: cfg.Token, next: http.DefaultTransport},
+		Transport: &transport{token: cfg.Token, next: http.DefaultTransport, observe: cfg.Observe},
 		// Each call already has a context deadline; this is the backstop.
 		Timeout: cfg.Timeout,
 		// Never follow a redirect: the token would follow it.
@@ -339,17 +342,57 @@ const maxMessageLength = 300
 // call runs one request with the deadline and turns whatever went wrong
 // into a fault.Error of the right kind, in our words, with what DNSimple
 // said kept behind it for the log.
+//
+// A read that fails for want of an answer (a 5xx, a connection that
+// failed) is tried again, after a jittered backoff, while the caller's
+// deadline leaves room; a write never is (see records: after an
+// ambiguous failure it reads again and acts on what is there).
 func (d *DNSimple) call(ctx context.Context, op string, kind callKind, fn func(context.Context) error) error {
+	for attempt := 1; ; attempt++ {
+		transient, err := d.try(ctx, op, kind, fn)
+		if err == nil || !transient || !kind.idempotent() || attempt == maxAttempts {
+			return err
+		}
+		wait := time.Duration((0.5 + rand.Float64()) * float64(retryBase<<(attempt-1)))
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait+retryBase {
+			return err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return err
+		}
+	}
+}
+
+// Retries of reads: at most maxAttempts tries, backing off from
+// retryBase.
+const (
+	maxAttempts = 3
+	retryBase   = 100 * time.Millisecond
+)
+
+// idempotent reports whether a call may be repeated blindly.
+func (k callKind) idempotent() bool { return k == whoamiCall || k == listCall || k == getCall }
+
+// try makes one call; transient reports a failure that another try may
+// not have (a 5xx, or no answer for another reason than the deadline).
+func (d *DNSimple) try(ctx context.Context, op string, kind callKind, fn func(context.Context) error) (transient bool, err error) {
 	callCtx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	var seen answer
-	err := fn(withAnswer(callCtx, &seen))
-	if err == nil {
-		return nil
+	if err = fn(withAnswer(callCtx, &seen)); err == nil {
+		return false, nil
 	}
 	if errors.Is(ctx.Err(), context.Canceled) {
-		return ctx.Err() // the caller went away; nobody is waiting for a status
+		return false, ctx.Err() // the caller went away; nobody is waiting for a status
 	}
+	timedOut := errors.Is(callCtx.Err(), context.DeadlineExceeded) || isTimeout(err)
+	return !timedOut && (seen.status >= 500 || seen.status == 0), d.failure(op, kind, seen, err, timedOut)
+}
+
+// failure turns a failed call into a fault.Error of the right kind.
+func (d *DNSimple) failure(op string, kind callKind, seen answer, err error, timedOut bool) error {
 	call := &CallError{Op: op, Status: seen.status, Cause: errors.New(d.scrub(err.Error()))}
 	var fields []string
 	var apiErr *dnsimple.ErrorResponse
@@ -358,7 +401,7 @@ func (d *DNSimple) call(ctx context.Context, op string, kind callKind, fn func(c
 		call.Detail = d.scrub(call.Detail)
 	}
 	switch status := seen.status; {
-	case errors.Is(callCtx.Err(), context.DeadlineExceeded) || isTimeout(err):
+	case timedOut:
 		return fault.Wrap(call, fault.Timeout, msgTimeout)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return fault.Wrap(call, fault.Upstream, msgAccountToken)

@@ -52,8 +52,13 @@ type Update struct {
 	Content string
 }
 
-// Change is a set of record changes to one zone.
+// Change is a set of record changes to one record set (every record of
+// one type at one name) of a zone. Name and Type say which set: a provider
+// need not use them, but a cache in front of it keeps that set's entry
+// true to the change.
 type Change struct {
+	Name    string
+	Type    string
 	Creates []NewRecord
 	Updates []Update
 	Deletes []int64

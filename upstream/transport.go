@@ -6,16 +6,37 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // transport authenticates every request, caps the size of every answer
-// (the client reads bodies whole), and notes the status of the answer for
-// the call that made it: the client drops the status when an error body is
-// not JSON, and the status is what decides the kind of failure.
+// (the client reads bodies whole), notes the status of the answer for the
+// call that made it (the client drops the status when an error body is
+// not JSON, and the status is what decides the kind of failure), and
+// reports every call to the observer: the budget and the metrics see each
+// answer exactly once, here.
 type transport struct {
-	token string
-	next  http.RoundTripper
+	token   string
+	next    http.RoundTripper
+	observe func(Call)
+}
+
+// Call is one HTTP call to DNSimple as it ended.
+type Call struct {
+	// Op is what the call did: whoami, list, find, get, create, update,
+	// delete, batch, distribution, or other.
+	Op string
+	// Outcome is ok, client_error, rate_limited, server_error, timeout or
+	// network_error.
+	Outcome  string
+	Status   int // 0 when no answer arrived
+	Duration time.Duration
+	// Remaining and Reset are what the answer said of the rate budget;
+	// RateKnown is false when it said nothing.
+	Remaining int
+	Reset     time.Time
+	RateKnown bool
 }
 
 // answer is what the transport saw of a response.
@@ -37,16 +58,86 @@ var errTooLarge = errors.New("answer larger than the limit")
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set("Authorization", "Bearer "+t.token)
+	began := time.Now()
 	resp, err := t.next.RoundTrip(req)
+	call := Call{Op: opOf(req), Duration: time.Since(began)}
 	if err != nil {
+		call.Outcome = "network_error"
+		if isTimeout(err) || errors.Is(err, context.DeadlineExceeded) {
+			call.Outcome = "timeout"
+		}
+		t.report(call)
 		return nil, err
+	}
+	call.Status, call.Outcome = resp.StatusCode, outcomeOf(resp.StatusCode)
+	now := time.Now()
+	call.Reset = resetTime(resp.Header, now)
+	if remaining, err := strconv.Atoi(resp.Header.Get("X-RateLimit-Remaining")); err == nil && !call.Reset.IsZero() {
+		call.Remaining, call.RateKnown = remaining, true
+	} else if resp.StatusCode == http.StatusTooManyRequests {
+		if call.Reset.IsZero() {
+			call.Reset = now.Add(defaultRetryAfter)
+		}
+		call.Remaining, call.RateKnown = 0, true
 	}
 	if a, ok := req.Context().Value(answerKey{}).(*answer); ok {
 		a.status = resp.StatusCode
-		a.reset = resetTime(resp.Header, time.Now())
+		a.reset = call.Reset
 	}
+	t.report(call)
 	resp.Body = &cappedBody{ReadCloser: resp.Body, left: maxResponseBytes}
 	return resp, nil
+}
+
+func (t *transport) report(c Call) {
+	if t.observe != nil {
+		t.observe(c)
+	}
+}
+
+// outcomeOf names a status for the metrics.
+func outcomeOf(status int) string {
+	switch {
+	case status < 300:
+		return "ok"
+	case status == http.StatusTooManyRequests:
+		return "rate_limited"
+	case status < 500:
+		return "client_error"
+	}
+	return "server_error"
+}
+
+// opOf names what a request to DNSimple's API does, from its method and
+// path, so that every caller is counted alike.
+func opOf(r *http.Request) string {
+	path := strings.TrimSuffix(r.URL.Path, "/")
+	last := path[strings.LastIndexByte(path, '/')+1:]
+	switch {
+	case last == "whoami":
+		return "whoami"
+	case last == "distribution":
+		return "distribution"
+	case last == "batch":
+		return "batch"
+	case last == "records" && r.Method == http.MethodGet:
+		if r.URL.Query().Has("name") {
+			return "find"
+		}
+		return "list"
+	case last == "records" && r.Method == http.MethodPost:
+		return "create"
+	case strings.Contains(path, "/records/"):
+		switch r.Method {
+		case http.MethodGet:
+			return "get"
+		case http.MethodPatch:
+			return "update"
+		case http.MethodDelete:
+			return "delete"
+		}
+	}
+	return "other"
 }
 
 // resetTime reads when a rate-limit window reopens: DNSimple's

@@ -1,0 +1,145 @@
+package state
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Memory is the state of one process.
+type Memory struct {
+	now func() time.Time
+
+	mu      sync.Mutex
+	entries map[string]entry
+	locks   map[string]*lockEntry
+	spent   time.Time // the budget is spent until then
+}
+
+type entry struct {
+	value   []byte
+	expires time.Time
+}
+
+// lockEntry is one name's lock: a token channel holding one value while
+// it is locked, and how many hold or wait for it (so the map does not
+// grow).
+type lockEntry struct {
+	token chan struct{}
+	users int
+}
+
+var _ Store = (*Memory)(nil)
+
+// maxEntries bounds the cache; past it, expired entries are swept, and if
+// none are, the cache starts afresh (it is only a cache).
+const maxEntries = 100000
+
+// NewMemory returns an empty in-process store; now is its clock (nil means
+// time.Now).
+func NewMemory(now func() time.Time) *Memory {
+	if now == nil {
+		now = time.Now
+	}
+	return &Memory{now: now, entries: map[string]entry{}, locks: map[string]*lockEntry{}}
+}
+
+// Get implements Cache.
+func (m *Memory) Get(_ context.Context, key string) ([]byte, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.entries[key]
+	if !ok || !m.now().Before(e.expires) {
+		return nil, false, nil
+	}
+	return e.value, true, nil
+}
+
+// Set implements Cache.
+func (m *Memory) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if len(m.entries) >= maxEntries {
+		for k, e := range m.entries {
+			if !now.Before(e.expires) {
+				delete(m.entries, k)
+			}
+		}
+		if len(m.entries) >= maxEntries {
+			clear(m.entries)
+		}
+	}
+	m.entries[key] = entry{value: value, expires: now.Add(ttl)}
+	return nil
+}
+
+// Delete implements Cache.
+func (m *Memory) Delete(_ context.Context, keys ...string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range keys {
+		delete(m.entries, k)
+	}
+	return nil
+}
+
+// Lock implements Locker. In one process a lock is never lost.
+func (m *Memory) Lock(ctx context.Context, key string) (Lease, error) {
+	m.mu.Lock()
+	e := m.locks[key]
+	if e == nil {
+		e = &lockEntry{token: make(chan struct{}, 1)}
+		m.locks[key] = e
+	}
+	e.users++
+	m.mu.Unlock()
+
+	select {
+	case e.token <- struct{}{}:
+		return &memoryLease{release: func() { <-e.token; m.leave(key, e) }}, nil
+	case <-ctx.Done():
+		m.leave(key, e)
+		return nil, ctx.Err()
+	}
+}
+
+func (m *Memory) leave(key string, e *lockEntry) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e.users--
+	if e.users == 0 {
+		delete(m.locks, key)
+	}
+}
+
+type memoryLease struct {
+	once    sync.Once
+	release func()
+}
+
+// neverLost is the Lost channel of a lease that cannot be lost.
+var neverLost = make(chan struct{})
+
+func (l *memoryLease) Lost() <-chan struct{} { return neverLost }
+
+func (l *memoryLease) Unlock() { l.once.Do(l.release) }
+
+// Spent implements Budget.
+func (m *Memory) Spent(context.Context) (time.Time, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.spent, m.now().Before(m.spent)
+}
+
+// Report implements Budget: no call left means spent until the reset.
+func (m *Memory) Report(_ context.Context, remaining int, reset time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if remaining <= 0 {
+		m.spent = reset
+	} else if m.now().Before(m.spent) && reset.After(m.spent) {
+		// A new window has opened since.
+		m.spent = time.Time{}
+	}
+}

@@ -1,0 +1,158 @@
+// Package statetest is the contract every state.Store implementation is
+// held to, in the manner of libdns's libdnstest: one suite, run against
+// the in-process store and the Redis one alike.
+package statetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dns-api/dns-api/state"
+)
+
+// Run runs the contract against stores made by newStore. Each call of
+// newStore gives a view of one shared state (for Redis: another client of
+// the same server, as another instance would be), with a fresh key space
+// per test.
+func Run(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
+	t.Run("cache", func(t *testing.T) { testCache(t, newStore) })
+	t.Run("cache expiry", func(t *testing.T) { testCacheExpiry(t, newStore) })
+	t.Run("locks", func(t *testing.T) { testLocks(t, newStore) })
+	t.Run("lock waits honour the context", func(t *testing.T) { testLockContext(t, newStore) })
+	t.Run("budget", func(t *testing.T) { testBudget(t, newStore) })
+}
+
+func testCache(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
+	a, b := newStore(t)
+	ctx := context.Background()
+	_, ok, err := a.Get(ctx, "k")
+	require.NoError(t, err)
+	assert.False(t, ok, "an empty cache")
+	require.NoError(t, a.Set(ctx, "k", []byte("v1"), time.Minute))
+	got, ok, err := b.Get(ctx, "k")
+	require.NoError(t, err)
+	require.True(t, ok, "one instance's entry is seen by the other")
+	assert.Equal(t, "v1", string(got))
+	require.NoError(t, b.Set(ctx, "k", []byte("v2"), time.Minute))
+	got, _, _ = a.Get(ctx, "k")
+	assert.Equal(t, "v2", string(got), "and its update")
+	require.NoError(t, a.Set(ctx, "other", []byte("x"), time.Minute))
+	require.NoError(t, b.Delete(ctx, "k", "other", "never-set"))
+	for _, k := range []string{"k", "other"} {
+		_, ok, err = a.Get(ctx, k)
+		require.NoError(t, err)
+		assert.False(t, ok, "and its deletion of %s", k)
+	}
+}
+
+func testCacheExpiry(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
+	a, b := newStore(t)
+	ctx := context.Background()
+	require.NoError(t, a.Set(ctx, "short", []byte("v"), 50*time.Millisecond))
+	require.NoError(t, a.Set(ctx, "long", []byte("v"), time.Minute))
+	// Never served after its time to live: wait until it is gone, with
+	// a bound that only stops a broken store from hanging the test.
+	require.Eventually(t, func() bool {
+		_, ok, err := b.Get(ctx, "short")
+		return err == nil && !ok
+	}, 5*time.Second, 10*time.Millisecond)
+	_, ok, err := b.Get(ctx, "long")
+	require.NoError(t, err)
+	assert.True(t, ok)
+}
+
+func testLocks(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
+	a, b := newStore(t)
+	ctx := context.Background()
+	var inside, most atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 20 {
+		store := a
+		if i%2 == 1 {
+			store = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lease, err := store.Lock(ctx, "name")
+			if !assert.NoError(t, err) {
+				return
+			}
+			n := inside.Add(1)
+			for {
+				m := most.Load()
+				if n <= m || most.CompareAndSwap(m, n) {
+					break
+				}
+			}
+			time.Sleep(time.Millisecond)
+			inside.Add(-1)
+			select {
+			case <-lease.Lost():
+				t.Error("a lease held briefly was lost")
+			default:
+			}
+			lease.Unlock()
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), most.Load(), "one holder at a time, across both views")
+
+	// Other names do not wait; an unlock twice is harmless.
+	l1, err := a.Lock(ctx, "one")
+	require.NoError(t, err)
+	l2, err := b.Lock(ctx, "two")
+	require.NoError(t, err)
+	l1.Unlock()
+	l1.Unlock()
+	l2.Unlock()
+	l3, err := b.Lock(ctx, "one")
+	require.NoError(t, err, "released for the other view")
+	l3.Unlock()
+}
+
+func testLockContext(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
+	a, b := newStore(t)
+	held, err := a.Lock(context.Background(), "busy")
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = b.Lock(ctx, "busy")
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "a wait ends with its context")
+	held.Unlock()
+	lease, err := b.Lock(context.Background(), "busy")
+	require.NoError(t, err, "and leaves nothing behind")
+	lease.Unlock()
+}
+
+func testBudget(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
+	a, b := newStore(t)
+	ctx := context.Background()
+	_, spent := b.Spent(ctx)
+	assert.False(t, spent, "a fresh budget")
+	reset := time.Now().Add(time.Hour).Truncate(time.Second)
+	a.Report(ctx, 100, reset)
+	_, spent = b.Spent(ctx)
+	assert.False(t, spent, "calls left")
+	a.Report(ctx, 0, reset)
+	// The other view learns it (a shared store may take a moment to
+	// pass it on).
+	require.Eventually(t, func() bool { _, spent := b.Spent(ctx); return spent }, 5*time.Second, 10*time.Millisecond,
+		"one instance's spent budget is every instance's")
+	until, _ := b.Spent(ctx)
+	assert.Equal(t, reset.Unix(), until.Unix(), "until the reset")
+	a.Report(ctx, 2399, reset.Add(time.Hour))
+	require.Eventually(t, func() bool { _, spent := b.Spent(ctx); return !spent }, 5*time.Second, 10*time.Millisecond,
+		"a new window reopens it")
+	past := time.Now().Add(-time.Second)
+	a.Report(ctx, 0, past)
+	_, spent = b.Spent(ctx)
+	assert.False(t, spent, "a reset in the past is no wait: %v", fmt.Sprint(past))
+}

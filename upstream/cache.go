@@ -1,0 +1,127 @@
+package upstream
+
+import (
+	"context"
+	"cmp"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/dns-api/dns-api/fault"
+	"github.com/dns-api/dns-api/state"
+)
+
+// Cached is a Provider that keeps what it reads for a while: the record
+// sets looked up by name and type, the zones' listings, and which zone
+// holds each record id seen. Its own writes keep the sets true (so a
+// repeated identical upsert costs no call), and a failed write forgets
+// what it may have changed. Entries are never served older than their
+// time to live, however many instances share the cache.
+type Cached struct {
+	next  Provider
+	cache state.Cache
+	ttl   time.Duration
+	// Looked is told of every lookup, hit or miss, by kind (set, zone).
+	looked func(kind string, hit bool)
+}
+
+var _ Provider = (*Cached)(nil)
+
+// NewCached puts a cache with entries of ttl in front of next; looked,
+// if set, is told of every lookup.
+func NewCached(next Provider, cache state.Cache, ttl time.Duration, looked func(kind string, hit bool)) *Cached {
+	if looked == nil {
+		looked = func(string, bool) {}
+	}
+	return &Cached{next: next, cache: cache, ttl: ttl, looked: looked}
+}
+
+func setKey(zone, name, typ string) string { return "set|" + zone + "|" + typ + "|" + name }
+
+func zoneKey(zone string) string { return "zone|" + zone }
+
+func idKey(id int64) string { return "id|" + strconv.FormatInt(id, 10) }
+
+// Records implements Provider.
+func (c *Cached) Records(ctx context.Context, zone string) ([]Record, error) {
+	return c.read(ctx, "zone", zoneKey(zone), func() ([]Record, error) { return c.next.Records(ctx, zone) })
+}
+
+// FindRecords implements Provider.
+func (c *Cached) FindRecords(ctx context.Context, zone, name, recordType string) ([]Record, error) {
+	return c.read(ctx, "set", setKey(zone, name, recordType), func() ([]Record, error) {
+		return c.next.FindRecords(ctx, zone, name, recordType)
+	})
+}
+
+// read serves key from the cache, or fetches it and keeps it (with the
+// zone of every id it holds). A cache that fails is only a cache: the
+// provider answers.
+func (c *Cached) read(ctx context.Context, kind, key string, fetch func() ([]Record, error)) ([]Record, error) {
+	if raw, ok, err := c.cache.Get(ctx, key); err == nil && ok {
+		var rs []Record
+		if json.Unmarshal(raw, &rs) == nil {
+			c.looked(kind, true)
+			return rs, nil
+		}
+	}
+	c.looked(kind, false)
+	rs, err := fetch()
+	if err != nil {
+		return nil, err
+	}
+	c.keep(ctx, key, rs)
+	return rs, nil
+}
+
+// keep stores a record list under key, and the zone of each of its ids.
+func (c *Cached) keep(ctx context.Context, key string, rs []Record) {
+	raw, err := json.Marshal(rs)
+	if err != nil {
+		return
+	}
+	_ = c.cache.Set(ctx, key, raw, c.ttl)
+	for _, r := range rs {
+		_ = c.cache.Set(ctx, idKey(r.ID), []byte(r.Zone), c.ttl)
+	}
+}
+
+// Record implements Provider. Ids are unique in the account: when the
+// cache knows an id lives in another zone, this zone does not have it,
+// and DNSimple is not asked.
+func (c *Cached) Record(ctx context.Context, zone string, id int64) (Record, error) {
+	if holder, ok, err := c.cache.Get(ctx, idKey(id)); err == nil && ok && string(holder) != zone {
+		return Record{}, fault.New(fault.NotFound, msgGone)
+	}
+	return c.next.Record(ctx, zone, id)
+}
+
+// Apply implements Provider. After a change the set's entry is what the
+// change made of it; after a failure, nobody knows, so the set's entry is
+// dropped and the next lookup asks DNSimple. The zone's listing is
+// dropped either way.
+func (c *Cached) Apply(ctx context.Context, zone string, change Change) (Applied, error) {
+	applied, err := c.next.Apply(ctx, zone, change)
+	// The write may have outlived its caller: the cache is told anyway.
+	ctx = context.WithoutCancel(ctx)
+	key := setKey(zone, change.Name, change.Type)
+	_ = c.cache.Delete(ctx, zoneKey(zone))
+	if err != nil {
+		_ = c.cache.Delete(ctx, key)
+		return applied, err
+	}
+	raw, ok, cerr := c.cache.Get(ctx, key)
+	var before []Record
+	if cerr != nil || !ok || json.Unmarshal(raw, &before) != nil || change.Name == "" && change.Type == "" {
+		_ = c.cache.Delete(ctx, key)
+		return applied, nil
+	}
+	after := slices.DeleteFunc(before, func(r Record) bool {
+		return slices.Contains(change.Deletes, r.ID) || slices.ContainsFunc(applied.Updated, func(u Record) bool { return u.ID == r.ID })
+	})
+	after = append(append(after, applied.Updated...), applied.Created...)
+	slices.SortFunc(after, func(a, b Record) int { return cmp.Compare(a.ID, b.ID) })
+	c.keep(ctx, key, after)
+	return applied, nil
+}
