@@ -26,6 +26,22 @@ func handleHealth() echo.HandlerFunc {
 	}
 }
 
+// handleMetrics serves the metrics to any valid token, from where the
+// token may be used.
+func handleMetrics(metrics http.Handler) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		caller, err := caller(c)
+		if err != nil {
+			return err
+		}
+		if err := caller.AllowsNetwork(); err != nil {
+			return err
+		}
+		metrics.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
+}
+
 // whoamiJSON shows who the token is and what it may do, never the token.
 type whoamiJSON struct {
 	ID          string          `json:"id"`

@@ -28,7 +28,7 @@ func addRoutes(e *echo.Echo, deps Deps) {
 	acme := []echo.MiddlewareFunc{token(bearerOrBasic), limitBody, deadline}
 
 	e.Match([]string{http.MethodGet, http.MethodHead}, "/", handleHealth())
-	e.GET("/metrics", echo.WrapHandler(deps.Metrics.Handler()), local...)
+	e.GET("/metrics", handleMetrics(deps.Metrics.Handler()), local...)
 
 	e.GET("/whoami", handleWhoami(svc), local...)
 	e.GET("/domains", handleDomains(svc), local...)

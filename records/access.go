@@ -72,7 +72,7 @@ func (op operation) scope() string {
 // allowsUse checks what does not depend on the record: where the token is
 // used from, and the kind of operation.
 func (c Caller) allowsUse(op operation) error {
-	if err := c.allowsNetwork(); err != nil {
+	if err := c.AllowsNetwork(); err != nil {
 		return err
 	}
 	a := c.Access
@@ -82,8 +82,9 @@ func (c Caller) allowsUse(op operation) error {
 	return nil
 }
 
-// allowsNetwork checks where the token is used from.
-func (c Caller) allowsNetwork() error {
+// AllowsNetwork checks where the token is used from: what even a route
+// that touches no record (the metrics) asks of a token.
+func (c Caller) AllowsNetwork() error {
 	if n := c.Access.Networks; n != nil && !slices.ContainsFunc(n, func(p netip.Prefix) bool { return p.Contains(c.Addr) }) {
 		if !c.Addr.IsValid() {
 			return forbiddenf("this token may be used only from its networks, and where this request comes from is unknown")

@@ -121,7 +121,7 @@ type Permissions struct {
 // network it may be used from: a write-only token (an ACME client's) must
 // be able to inspect itself.
 func (s *Service) Effective(ctx context.Context, c Caller) (Permissions, error) {
-	if err := c.allowsNetwork(); err != nil {
+	if err := c.AllowsNetwork(); err != nil {
 		s.auditRecord(ctx, c, "whoami", "", "refused", err)
 		return Permissions{}, err
 	}

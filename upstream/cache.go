@@ -1,8 +1,8 @@
 package upstream
 
 import (
-	"context"
 	"cmp"
+	"context"
 	"encoding/json"
 	"slices"
 	"strconv"
