@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,9 @@ func (s *service) values(zone, name, typ string) []string {
 	var out []string
 	for _, r := range s.emu.Records(zone) {
 		if r.Name == name && r.Type == typ {
+			if v, err := strconv.Unquote(r.Content); typ == "TXT" && err == nil {
+				r.Content = v // stored quoted, as DNSimple does
+			}
 			out = append(out, r.Content)
 		}
 	}

@@ -48,7 +48,7 @@ func (r acmeRequest) challenge() (fqdn, value string, err error) {
 		// SHA-256 of the key authorization, at _acme-challenge.<domain>;
 		// a wildcard's challenge is its base name's.
 		digest := sha256.Sum256([]byte(r.KeyAuth))
-		domain := strings.TrimPrefix(r.Domain, "*.")
+		domain := strings.TrimSuffix(strings.TrimPrefix(r.Domain, "*."), ".")
 		return "_acme-challenge." + domain + ".", base64.RawURLEncoding.EncodeToString(digest[:]), nil
 	}
 	return "", "", badRequest(`send {"fqdn", "value"}, or {"domain", "token", "keyAuth"} (lego's RAW mode)`)

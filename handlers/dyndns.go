@@ -54,7 +54,10 @@ func handleNicUpdate(svc *records.Service) echo.HandlerFunc {
 		if err != nil {
 			return fault.New(fault.Invalid, "the form could not be read")
 		}
-		hosts := splitList(form.Get("hostname"))
+		var hosts []string
+		for _, v := range form["hostname"] {
+			hosts = append(hosts, splitList(v)...)
+		}
 		if len(hosts) == 0 || len(hosts) > maxHosts {
 			return dyndnsAnswer(c, http.StatusOK, []string{codeNumHost})
 		}
@@ -64,12 +67,25 @@ func handleNicUpdate(svc *records.Service) echo.HandlerFunc {
 		}
 		addrs, ok := updateAddrs(form, clientAddr(c))
 		lines := make([]string, 0, len(hosts))
+		transient := 0 // hosts that failed for DNSimple's sake
 		for _, host := range hosts {
 			if !ok {
 				lines = append(lines, codeDNSErr)
 				continue
 			}
-			lines = append(lines, updateHost(c, svc, caller, host, addrs))
+			line, err := updateHost(c, svc, caller, host, addrs)
+			switch fault.KindOf(err) {
+			case fault.Upstream, fault.Timeout, fault.RateLimited:
+				transient++
+			}
+			lines = append(lines, line)
+		}
+		if transient == len(hosts) {
+			// DNSimple failed for every host: a 503 makes inadyn retry
+			// later rather than give up (it stops on a 200 it does not
+			// understand), and ddclient retries at its next run.
+			c.Response().Header().Set(echo.HeaderRetryAfter, "60")
+			return dyndnsAnswer(c, http.StatusServiceUnavailable, lines)
 		}
 		return dyndnsAnswer(c, http.StatusOK, lines)
 	}
@@ -77,7 +93,8 @@ func handleNicUpdate(svc *records.Service) echo.HandlerFunc {
 
 // updateAddrs reads the addresses to set: myip (ddclient sends IPv4 and
 // IPv6 comma-joined there), myipv6, and deSEC's ip and ipv6; none means
-// the caller's own address. At most one of each family.
+// the caller's own address. At most one of each family, each one a record
+// could hold.
 func updateAddrs(form map[string][]string, client netip.Addr) ([]netip.Addr, bool) {
 	var raw []string
 	for _, name := range []string{"myip", "myipv4", "ip", "myipv6", "ipv6"} {
@@ -86,25 +103,25 @@ func updateAddrs(form map[string][]string, client netip.Addr) ([]netip.Addr, boo
 		}
 	}
 	if len(raw) == 0 {
-		return []netip.Addr{client}, client.IsValid()
+		if !client.IsValid() {
+			return nil, false
+		}
+		raw = []string{client.String()}
 	}
 	var v4, v6 netip.Addr
 	for _, s := range raw {
 		addr, err := netip.ParseAddr(s)
-		switch {
-		case err != nil || addr.Zone() != "":
+		if err != nil {
 			return nil, false
-		case addr.Is4() || addr.Is4In6():
-			if v4.IsValid() && v4 != addr.Unmap() {
-				return nil, false
-			}
-			v4 = addr.Unmap()
-		default:
-			if v6.IsValid() && v6 != addr {
-				return nil, false
-			}
-			v6 = addr
 		}
+		slot, typ := &v6, records.AAAA
+		if addr.Is4() || addr.Is4In6() {
+			addr, slot, typ = addr.Unmap(), &v4, records.A
+		}
+		if _, err := records.ParseTarget(typ, addr.String()); err != nil || slot.IsValid() && *slot != addr {
+			return nil, false
+		}
+		*slot = addr
 	}
 	var addrs []netip.Addr
 	for _, a := range []netip.Addr{v4, v6} {
@@ -115,25 +132,29 @@ func updateAddrs(form map[string][]string, client netip.Addr) ([]netip.Addr, boo
 	return addrs, true
 }
 
-// updateHost sets a host's addresses and returns its answer line.
-func updateHost(c echo.Context, svc *records.Service, caller records.Caller, host string, addrs []netip.Addr) string {
+// updateHost sets a host's addresses and returns its answer line, and the
+// failure behind it. Every address's write is checked before any is made,
+// so that a host is not half updated for want of a permission.
+func updateHost(c echo.Context, svc *records.Service, caller records.Caller, host string, addrs []netip.Addr) (string, error) {
 	if _, err := records.ParseZone(host); err != nil {
-		return codeNotFQDN
+		return codeNotFQDN, err
 	}
 	zone, name, err := svc.Resolve(host)
 	if err != nil {
-		return codeNoHost // a host name, in no zone of ours
+		return codeNoHost, err // a host name, in no zone of ours
+	}
+	ctx := c.Request().Context()
+	for _, addr := range addrs {
+		if err := svc.CheckWrite(ctx, caller, string(typeOf(addr)), zone, name); err != nil {
+			return dyndnsCodeOf[fault.KindOf(err)], err
+		}
 	}
 	changed := false
 	var shown []string
 	for _, addr := range addrs {
-		typ := string(records.A)
-		if addr.Is6() {
-			typ = string(records.AAAA)
-		}
-		_, action, err := svc.Upsert(c.Request().Context(), caller, typ, zone, name, addr.String())
+		_, action, err := svc.Upsert(ctx, caller, string(typeOf(addr)), zone, name, addr.String())
 		if err != nil {
-			return dyndnsCodeOf[fault.KindOf(err)] // the records audit line says why
+			return dyndnsCodeOf[fault.KindOf(err)], err // the records audit line says why
 		}
 		changed = changed || action != records.Unchanged
 		shown = append(shown, addr.String())
@@ -142,7 +163,15 @@ func updateHost(c echo.Context, svc *records.Service, caller records.Caller, hos
 	if changed {
 		code = codeGood
 	}
-	return code + " " + strings.Join(shown, ",")
+	return code + " " + strings.Join(shown, ","), nil
+}
+
+// typeOf is the record type that holds addr.
+func typeOf(addr netip.Addr) records.Type {
+	if addr.Is4() {
+		return records.A
+	}
+	return records.AAAA
 }
 
 // dyndnsAnswer writes return-code lines as plain text, with a length:
@@ -155,15 +184,19 @@ func dyndnsAnswer(c echo.Context, status int, lines []string) error {
 }
 
 // renderDyndnsError answers a failure of the whole request in dyndns2's
-// words: badauth (401, with a Basic challenge) for a missing or bad token.
+// words: badauth (401) for a missing or bad token, the HTTP status and its
+// title for what is wrong with the request itself (a body too large).
 func renderDyndnsError(c echo.Context, err error) {
 	kind := fault.KindOf(err)
-	status := http.StatusOK
-	if kind == fault.Unauthenticated {
-		status = http.StatusUnauthorized
-		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="dns-api"`)
+	switch {
+	case kind == fault.Unauthenticated:
+		_ = dyndnsAnswer(c, http.StatusUnauthorized, []string{codeBadAuth})
+	case fault.As(err) == nil && kind == fault.Internal:
+		status, title := describe(err)
+		_ = dyndnsAnswer(c, status, []string{title})
+	default:
+		_ = dyndnsAnswer(c, http.StatusOK, []string{dyndnsCodeOf[kind]})
 	}
-	_ = dyndnsAnswer(c, status, []string{dyndnsCodeOf[kind]})
 }
 
 // splitList splits a comma-separated value, trimming spaces and dropping

@@ -45,8 +45,6 @@ func errorHandler(now func() time.Time) echo.HTTPErrorHandler {
 			if allow, ok := c.Get(echo.ContextKeyHeaderAllow).(string); ok {
 				header.Set(echo.HeaderAllow, strings.TrimPrefix(allow, http.MethodOptions+", "))
 			}
-		case http.StatusUnauthorized:
-			header.Set(echo.HeaderWWWAuthenticate, `Bearer realm="dns-api"`)
 		}
 		if wait, ok := retryAfter(err, now()); ok {
 			header.Set(echo.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)))

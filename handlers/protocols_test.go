@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +23,9 @@ import (
 func (s *stack) txtValues(zone, name string) []string {
 	var out []string
 	for _, r := range s.set(zone, name, "TXT") {
-		out = append(out, r.Content)
+		v, err := strconv.Unquote(r.Content) // stored quoted, as DNSimple does
+		require.NoError(s.t, err, r.Content)
+		out = append(out, v)
 	}
 	slices.Sort(out)
 	return out
@@ -129,6 +132,8 @@ func TestACMERefusals(t *testing.T) {
 	} {
 		a := s.acme("present", `{"fqdn":"_acme-challenge.api.example.com.","value":"v2"}`, authorization)
 		assert.Equal(t, http.StatusUnauthorized, a.status, "%s: %s", name, a.raw)
+		assert.Equal(t, `Bearer realm="dns-api", Basic realm="dns-api"`, a.header.Get("WWW-Authenticate"))
+		assert.Contains(t, a.title(), "HTTP Basic", "the refusal says how this endpoint takes a token")
 	}
 	for _, body := range []string{
 		`{"fqdn":"_acme-challenge.api.example.com."}`,
@@ -180,7 +185,11 @@ func TestACMEDNSUpdate(t *testing.T) {
 	update := func(value string) string {
 		return fmt.Sprintf(`{"subdomain":"_acme-challenge.api.example.com","txt":%q}`, value) + "\n"
 	}
-	a := s.acmeDNS(update("first"), aliceToken, "application/json")
+	a := s.acmeDNS(update("first"), "", "application/json")
+	assert.Equal(t, http.StatusUnauthorized, a.status)
+	assert.Contains(t, a.raw, "X-Api-Key")
+	assert.NotEmpty(t, a.header.Get("WWW-Authenticate"))
+	a = s.acmeDNS(update("first"), aliceToken, "application/json")
 	require.Equal(t, http.StatusOK, a.status, a.raw)
 	assert.JSONEq(t, `{"txt":"first"}`, a.raw)
 	a = s.acmeDNS(update("second"), aliceToken, "application/x-www-form-urlencoded")
@@ -264,6 +273,18 @@ func TestDyndns2(t *testing.T) {
 	assert.Equal(t, "dnserr\n", a.raw, "two IPv4 addresses for one host")
 	a = s.nic("myip=203.0.113.7", auth)
 	assert.Equal(t, "numhost\n", a.raw)
+	for _, unusable := range []string{"0.0.0.0", "224.0.0.1", "255.255.255.255", "::", "ff02::1", "fe80::1%25eth0", "010.0.0.1"} {
+		a = s.nic("hostname=ok.example.com&myip="+unusable, auth)
+		assert.Equal(t, "dnserr\n", a.raw, "an address no record can hold: %s", unusable)
+	}
+	a = s.nic("hostname=ok.example.com&hostname=ok2.example.com&myip=203.0.113.7", auth)
+	assert.Equal(t, "nochg 203.0.113.7\ngood 203.0.113.7\n", a.raw, "hostname given twice")
+
+	// A host is not half updated for want of a permission.
+	aOnly := basic("router", token(`{"username":"alice","types":["A"]}`))
+	a = s.nic("hostname=partial.example.com&myip=203.0.113.7,2001:db8::7", aOnly)
+	assert.Equal(t, "nohost\n", a.raw)
+	assert.Empty(t, s.set("example.com", "partial", "A"))
 
 	// Tokens limited to names, and bad credentials.
 	a = s.nic("hostname=home.example.com,other.example.com&myip=203.0.113.9", basic("router", token(`{"username":"alice","subdomains":["home"]}`)))
@@ -281,12 +302,19 @@ func TestDyndns2(t *testing.T) {
 		return true
 	})
 	a = s.nic("hostname=home.example.com&myip=203.0.113.11", auth)
-	assert.Equal(t, http.StatusOK, a.status)
+	assert.Equal(t, http.StatusServiceUnavailable, a.status, "inadyn retries a 5xx later; a 200 it cannot read stops it")
+	assert.NotEmpty(t, a.header.Get("Retry-After"))
 	assert.Equal(t, "dnserr\n", a.raw)
+	a = s.nic("hostname=home.example.com,www.example.com&myip=203.0.113.11", auth)
+	assert.Equal(t, http.StatusOK, a.status, "one host answered for itself")
+	assert.Equal(t, "dnserr\nnohost\n", a.raw)
 
 	// POST with a form body, as some routers send it.
 	s.setFault(nil)
 	a = s.send(request{method: http.MethodPost, path: "/nic/update", body: "hostname=form.example.com&myip=203.0.113.12",
 		headers: map[string]string{"Authorization": auth, "Content-Type": "application/x-www-form-urlencoded"}})
 	assert.Equal(t, "good 203.0.113.12\n", a.raw)
+	a = s.send(request{method: http.MethodPost, path: "/nic/update", body: "hostname=" + strings.Repeat("x", 70000),
+		headers: map[string]string{"Authorization": auth, "Content-Type": "application/x-www-form-urlencoded"}})
+	assert.Equal(t, http.StatusRequestEntityTooLarge, a.status, a.raw)
 }

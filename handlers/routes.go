@@ -23,9 +23,9 @@ func addRoutes(e *echo.Echo, deps Deps) {
 		// Let the error handler map a deadline to 504.
 		ErrorHandler: func(err error, _ echo.Context) error { return err },
 	})
-	local := []echo.MiddlewareFunc{token(bearer)}
-	api := []echo.MiddlewareFunc{token(bearer), limitBody, deadline}
-	acme := []echo.MiddlewareFunc{token(bearerOrBasic), limitBody, deadline}
+	local := []echo.MiddlewareFunc{token(bearerToken)}
+	api := []echo.MiddlewareFunc{token(bearerToken), limitBody, deadline}
+	acme := []echo.MiddlewareFunc{token(acmeToken), limitBody, deadline}
 
 	e.Match([]string{http.MethodGet, http.MethodHead}, "/", handleHealth())
 	e.GET("/metrics", handleMetrics(deps.Metrics.Handler()), local...)
@@ -46,7 +46,7 @@ func addRoutes(e *echo.Echo, deps Deps) {
 	e.POST("/acme/present", handleACME(svc, true), acme...)
 	e.POST("/acme/cleanup", handleACME(svc, false), acme...)
 	e.POST("/acme-dns/update", handleACMEDNSUpdate(svc),
-		renderErrors(renderACMEDNSError), token(apiKey), limitBody, deadline)
+		renderErrors(renderACMEDNSError), token(acmeDNSToken), limitBody, deadline)
 	e.Match([]string{http.MethodGet, http.MethodPost}, "/nic/update", handleNicUpdate(svc),
-		renderErrors(renderDyndnsError), token(bearerOrBasic), limitBody, deadline)
+		renderErrors(renderDyndnsError), token(dyndnsToken), limitBody, deadline)
 }

@@ -12,22 +12,42 @@ import (
 	"github.com/dns-api/dns-api/fault"
 )
 
-// A tokenSource finds the token a request carries, and fails closed:
-// anything but exactly one well-formed carrier is refused. Each route
-// group takes tokens the way its clients send them; what happens to the
-// token afterwards is the same everywhere.
-type tokenSource func(r *http.Request) (string, error)
+// A tokenSource is how a route group's clients send tokens: it finds the
+// token in a request and fails closed (anything but exactly one
+// well-formed carrier is refused), says how to send one in its refusals,
+// and names the scheme to challenge with. What happens to the token
+// afterwards is the same everywhere.
+type tokenSource struct {
+	find      func(r *http.Request, how string) (string, error)
+	how       string // how to send a token, for refusals
+	challenge string // the WWW-Authenticate of a refusal
+}
+
+// The token sources of the route groups.
+var (
+	// bearerToken: the records API.
+	bearerToken = tokenSource{find: bearer, how: "send Authorization: Bearer TOKEN", challenge: `Bearer realm="dns-api"`}
+	// acmeToken: ACME clients send Basic (lego, acme.sh) or Bearer (hooks).
+	acmeToken = tokenSource{find: bearerOrBasic, how: "send Authorization: Bearer TOKEN, or the token as the password of HTTP Basic",
+		challenge: `Bearer realm="dns-api", Basic realm="dns-api"`}
+	// dyndnsToken: dynamic-DNS clients send Basic.
+	dyndnsToken = tokenSource{find: bearerOrBasic, how: "send the token as the password of HTTP Basic (any user name)",
+		challenge: `Basic realm="dns-api"`}
+	// acmeDNSToken: acme-dns clients send their password as X-Api-Key.
+	acmeDNSToken = tokenSource{find: apiKey, how: "send the token in an X-Api-Key header", challenge: `Bearer realm="dns-api"`}
+)
 
 // identityKey is where requireToken leaves the verified identity.
 const identityKey = "dns-api.identity"
 
 // requireToken authenticates a request by the token its source finds. A
-// refusal is written to the audit log (what the token is for is decided
-// later, by the records package, which audits its own refusals).
+// refusal carries the source's challenge, is counted, and is written to
+// the audit log (what the token is for is decided later, by the records
+// package, which audits its own refusals).
 func requireToken(verifier *auth.Verifier, audit *slog.Logger, metrics Metrics, source tokenSource) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			token, err := source(c.Request())
+			token, err := source.find(c.Request(), source.how)
 			var id auth.Identity // its user and id are set for a good signature, even when refused
 			if err == nil {
 				if id, err = verifier.Verify(token); err == nil {
@@ -35,9 +55,14 @@ func requireToken(verifier *auth.Verifier, audit *slog.Logger, metrics Metrics, 
 					return next(c)
 				}
 			}
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, source.challenge)
 			metrics.Refused(string(auth.ReasonOf(err)))
+			user := id.User
+			if user == "" {
+				user = "no valid token"
+			}
 			audit.LogAttrs(c.Request().Context(), slog.LevelInfo, "audit",
-				slog.String("user", id.User),
+				slog.String("user", user),
 				slog.String("token_id", id.TokenID),
 				slog.String("client", addrText(clientAddr(c))),
 				slog.String("action", "authenticate"),
@@ -51,13 +76,13 @@ func requireToken(verifier *auth.Verifier, audit *slog.Logger, metrics Metrics, 
 
 // bearer takes the token of an "Authorization: Bearer TOKEN" header; the
 // scheme is case-insensitive.
-func bearer(r *http.Request) (string, error) {
-	scheme, credentials, err := authorization(r)
+func bearer(r *http.Request, how string) (string, error) {
+	scheme, credentials, err := authorization(r, how)
 	if err != nil {
 		return "", err
 	}
 	if !strings.EqualFold(scheme, "Bearer") {
-		return "", unauthenticated("only Bearer tokens are accepted: send Authorization: Bearer TOKEN")
+		return "", unauthenticated("only Bearer tokens are accepted: " + how)
 	}
 	return credentials, nil
 }
@@ -65,8 +90,8 @@ func bearer(r *http.Request) (string, error) {
 // bearerOrBasic also takes HTTP Basic with the token as the password and
 // any user name, as ACME and dynamic-DNS clients send credentials (and as
 // a URL with user info does).
-func bearerOrBasic(r *http.Request) (string, error) {
-	scheme, credentials, err := authorization(r)
+func bearerOrBasic(r *http.Request, how string) (string, error) {
+	scheme, credentials, err := authorization(r, how)
 	if err != nil {
 		return "", err
 	}
@@ -76,43 +101,43 @@ func bearerOrBasic(r *http.Request) (string, error) {
 	case strings.EqualFold(scheme, "Basic"):
 		decoded, err := base64.StdEncoding.DecodeString(credentials)
 		if err != nil {
-			return "", unauthenticated("the Basic credentials are not valid base64")
+			return "", unauthenticated("the Basic credentials are not valid base64: " + how)
 		}
 		_, password, ok := strings.Cut(string(decoded), ":")
 		if !ok || password == "" {
-			return "", unauthenticated("send the token as the Basic password (any user name)")
+			return "", fault.Wrap(auth.ReasonMissing, fault.Unauthenticated, "the Basic password is empty: %s", how)
 		}
 		return password, nil
 	}
-	return "", unauthenticated("send the token as Authorization: Bearer TOKEN, or as the password of HTTP Basic")
+	return "", unauthenticated(how)
 }
 
 // apiKey takes the token of an X-Api-Key header, as acme-dns clients send
 // their password (X-Api-User, their user name, may be anything).
-func apiKey(r *http.Request) (string, error) {
-	if err := noTokenInQuery(r); err != nil {
+func apiKey(r *http.Request, how string) (string, error) {
+	if err := noTokenInQuery(r, how); err != nil {
 		return "", err
 	}
 	keys := r.Header.Values("X-Api-Key")
-	if len(keys) != 1 || strings.TrimSpace(keys[0]) == "" {
-		if len(keys) == 0 {
-			return "", fault.Wrap(auth.ReasonMissing, fault.Unauthenticated, "send the token in an X-Api-Key header")
-		}
-		return "", unauthenticated("send the token in exactly one X-Api-Key header")
+	switch {
+	case len(keys) == 0 || len(keys) == 1 && strings.TrimSpace(keys[0]) == "":
+		return "", fault.Wrap(auth.ReasonMissing, fault.Unauthenticated, "a token is required: %s", how)
+	case len(keys) > 1:
+		return "", unauthenticated("send exactly one X-Api-Key header")
 	}
 	return strings.TrimSpace(keys[0]), nil
 }
 
 // authorization splits the one Authorization header into its scheme and
 // credentials.
-func authorization(r *http.Request) (scheme, credentials string, err error) {
-	if err := noTokenInQuery(r); err != nil {
+func authorization(r *http.Request, how string) (scheme, credentials string, err error) {
+	if err := noTokenInQuery(r, how); err != nil {
 		return "", "", err
 	}
 	headers := r.Header.Values(echo.HeaderAuthorization)
 	switch len(headers) {
 	case 0:
-		return "", "", fault.Wrap(auth.ReasonMissing, fault.Unauthenticated, "a token is required: send Authorization: Bearer TOKEN")
+		return "", "", fault.Wrap(auth.ReasonMissing, fault.Unauthenticated, "a token is required: %s", how)
 	case 1:
 	default:
 		return "", "", unauthenticated("send exactly one Authorization header")
@@ -123,11 +148,14 @@ func authorization(r *http.Request) (scheme, credentials string, err error) {
 
 // noTokenInQuery refuses query parameters that would carry a token, so
 // tokens never end up in URLs, browser history or proxy logs.
-func noTokenInQuery(r *http.Request) error {
+func noTokenInQuery(r *http.Request, how string) error {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
 	query := r.URL.Query()
 	for _, name := range []string{"token", "access_token", "jwt"} {
 		if query.Has(name) {
-			return unauthenticated("tokens are not accepted in the query string; send Authorization: Bearer TOKEN")
+			return unauthenticated("tokens are not accepted in the query string: " + how)
 		}
 	}
 	return nil

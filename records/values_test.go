@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,10 +38,19 @@ func values(emu *emulator.Emulator, zone, name string) []string {
 	var out []string
 	for _, r := range emu.Records(zone) {
 		if r.Name == name && r.Type == "TXT" {
-			out = append(out, r.Content)
+			out = append(out, unquote(r.Content))
 		}
 	}
 	return out
+}
+
+// unquote reads the TXT content DNSimple (and the emulator) stores
+// quoted.
+func unquote(content string) string {
+	if v, err := strconv.Unquote(content); err == nil {
+		return v
+	}
+	return content
 }
 
 var anyone = records.Caller{User: "t", Access: records.FullAccess()}

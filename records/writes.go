@@ -147,6 +147,21 @@ func afterChange(before []Record, change upstream.Change, applied upstream.Appli
 	return after
 }
 
+// CheckWrite is the permission check of a write to a record set, alone:
+// for a protocol that changes several sets for one request and must not
+// change some and be refused the rest. A refusal is audited.
+func (s *Service) CheckWrite(ctx context.Context, c Caller, rawType, rawZone, rawName string) error {
+	set, err := s.parseSet(rawType, rawZone, rawName)
+	if err != nil {
+		return err
+	}
+	if err := s.check(c, write, set); err != nil {
+		s.auditRecord(ctx, c, "check", set.String(), "refused", err)
+		return err
+	}
+	return nil
+}
+
 // Create adds a record; it is a conflict if that type and name already has
 // one (use Upsert to replace).
 func (s *Service) Create(ctx context.Context, c Caller, in NewRecord) (rec Record, err error) {

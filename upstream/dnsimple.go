@@ -206,7 +206,7 @@ func (d *DNSimple) batch(ctx context.Context, zone string, change Change) (Appli
 		req.Creates = append(req.Creates, toAttributes(c))
 	}
 	for _, u := range change.Updates {
-		req.Updates = append(req.Updates, dnsimple.ZoneRecordUpdateRequest{ID: u.ID, Content: u.Content})
+		req.Updates = append(req.Updates, dnsimple.ZoneRecordUpdateRequest{ID: u.ID, Content: contentOut(change.Type, u.Content)})
 	}
 	for _, id := range change.Deletes {
 		req.Deletes = append(req.Deletes, dnsimple.ZoneRecordDeleteRequest{ID: id})
@@ -242,7 +242,7 @@ func (d *DNSimple) applyEach(ctx context.Context, zone string, change Change) (A
 		op := fmt.Sprintf("update record %d of %s", u.ID, zone)
 		var resp *dnsimple.ZoneRecordResponse
 		err := d.call(ctx, op, recordWrite, func(ctx context.Context) (err error) {
-			resp, err = d.client.Zones.UpdateRecord(ctx, d.account, zone, u.ID, dnsimple.ZoneRecordAttributes{Content: u.Content})
+			resp, err = d.client.Zones.UpdateRecord(ctx, d.account, zone, u.ID, dnsimple.ZoneRecordAttributes{Content: contentOut(change.Type, u.Content)})
 			return err
 		})
 		if err != nil {
@@ -293,7 +293,7 @@ func (d *DNSimple) single(op, zone string, resp *dnsimple.ZoneRecordResponse) (R
 
 func toAttributes(c NewRecord) dnsimple.ZoneRecordAttributes {
 	name := c.Name
-	return dnsimple.ZoneRecordAttributes{Name: &name, Type: c.Type, Content: c.Content, TTL: c.TTL}
+	return dnsimple.ZoneRecordAttributes{Name: &name, Type: c.Type, Content: contentOut(c.Type, c.Content), TTL: c.TTL}
 }
 
 func fromDNSimple(zone string, r dnsimple.ZoneRecord) Record {
@@ -302,7 +302,7 @@ func fromDNSimple(zone string, r dnsimple.ZoneRecord) Record {
 		Zone:      zone,
 		Name:      r.Name,
 		Type:      r.Type,
-		Content:   r.Content,
+		Content:   contentIn(r.Type, r.Content),
 		TTL:       r.TTL,
 		System:    r.SystemRecord,
 		CreatedAt: r.CreatedAt,

@@ -730,7 +730,8 @@ func TestApplyBatch(t *testing.T) {
 	assert.Len(t, stored, 5+2)
 	assert.Equal(t, "192.0.2.7", stored[keep.ID].Content)
 	assert.NotContains(t, stored, dup.ID)
-	assert.Equal(t, "token-1", stored[applied.Created[0].ID].Content)
+	assert.Equal(t, `"token-1"`, stored[applied.Created[0].ID].Content, "TXT content goes out quoted")
+	assert.Equal(t, "token-1", applied.Created[0].Content, "and comes back unquoted")
 }
 
 func TestApplyBatchIsAtomic(t *testing.T) {

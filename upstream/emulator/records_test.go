@@ -196,7 +196,7 @@ func TestCreateRecordDefaults(t *testing.T) {
 		{"apex A, default ttl", map[string]any{"name": "", "type": "A", "content": "127.0.0.1"},
 			recordJSON{Name: "", Type: "A", Content: "127.0.0.1", TTL: 3600}},
 		{"absent name is the apex", map[string]any{"type": "TXT", "content": "hello"},
-			recordJSON{Name: "", Type: "TXT", Content: "hello", TTL: 3600}},
+			recordJSON{Name: "", Type: "TXT", Content: `"hello"`, TTL: 3600}}, // quoted, as DNSimple does
 		{"ttl 0 is the default", map[string]any{"name": "a", "type": "A", "content": "192.0.2.1", "ttl": 0},
 			recordJSON{Name: "a", Type: "A", Content: "192.0.2.1", TTL: 3600}},
 		{"ttl 60 is the minimum", map[string]any{"name": "a", "type": "A", "content": "192.0.2.1", "ttl": 60},

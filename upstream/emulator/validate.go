@@ -135,6 +135,10 @@ func normalizeAndValidate(zoneName string, r *Record) fieldErrors {
 		errs.add("content", "can't be blank")
 	} else if msg := checkContent(r.Type, r.Content); msg != "" {
 		errs.add("content", msg)
+	} else if r.Type == "TXT" && !strings.HasPrefix(r.Content, `"`) {
+		// Since late 2023 DNSimple keeps TXT content as quoted
+		// character-strings, and quotes content it is given bare.
+		r.Content = `"` + strings.ReplaceAll(strings.ReplaceAll(r.Content, `\`, `\\`), `"`, `\"`) + `"`
 	}
 
 	if r.TTL < minTTL {
