@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -252,9 +253,9 @@ func TestNonsenseFromUpstreamIsA502(t *testing.T) {
 	t.Run("a listing that never ends", func(t *testing.T) {
 		t.Parallel()
 		s := newStack(t, stackOptions{})
-		calls := 0
+		var calls atomic.Int32
 		s.setFault(func(w http.ResponseWriter, r *http.Request) bool {
-			calls++
+			calls.Add(1)
 			page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 			w.Header().Set("Content-Type", "application/json")
 			var recs []string
@@ -267,7 +268,7 @@ func TestNonsenseFromUpstreamIsA502(t *testing.T) {
 		})
 		a := s.do(request{method: http.MethodGet, path: "/records", token: aliceToken})
 		assert.Equal(t, http.StatusBadGateway, a.status, a.raw)
-		assert.LessOrEqual(t, calls, 3)
+		assert.LessOrEqual(t, calls.Load(), int32(6), "a few pages of each of the two zones")
 	})
 }
 

@@ -24,23 +24,24 @@ func (s *Service) List(ctx context.Context, c Caller, number, size int) (Page, e
 	if err := s.authorizeUse(ctx, c, read, "list"); err != nil {
 		return Page{}, err
 	}
-	var visible []Record
-	for _, zone := range s.zonesOf(c) {
-		all, err := s.provider.Records(ctx, zone)
-		if err != nil {
-			return Page{}, err
-		}
-		var inZone []Record
+	zones := s.zonesOf(c)
+	byZone := make([][]Record, len(zones))
+	err := parallel(len(zones), func(i int) error {
+		all, err := s.provider.Records(ctx, zones[i])
 		for _, r := range all {
 			if rec, ok := managed(r); ok && s.check(c, read, setOf(rec)) == nil {
-				inZone = append(inZone, rec)
+				byZone[i] = append(byZone[i], rec)
 			}
 		}
-		slices.SortFunc(inZone, func(a, b Record) int {
+		slices.SortFunc(byZone[i], func(a, b Record) int {
 			return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Type, b.Type), cmp.Compare(a.ID, b.ID))
 		})
-		visible = append(visible, inZone...)
+		return err
+	})
+	if err != nil {
+		return Page{}, err
 	}
+	visible := slices.Concat(byZone...)
 	page := Page{Total: len(visible), Records: []Record{}}
 	if start := (number - 1) * size; number >= 1 && size >= 1 && start < len(visible) {
 		page.Records = visible[start:min(start+size, len(visible))]
@@ -69,15 +70,10 @@ func (s *Service) byID(ctx context.Context, c Caller, id int64, op operation) (R
 	zones := s.zonesOf(c)
 	found := make([]upstream.Record, len(zones))
 	errs := make([]error, len(zones))
-	var wg sync.WaitGroup
-	for i, zone := range zones {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			found[i], errs[i] = s.provider.Record(ctx, zone, id)
-		}()
-	}
-	wg.Wait()
+	_ = parallel(len(zones), func(i int) error {
+		found[i], errs[i] = s.provider.Record(ctx, zones[i], id)
+		return nil
+	})
 	// Ids are unique in the account: one zone's answer is enough, and a
 	// failure elsewhere only matters when no zone had the record.
 	var failure error
@@ -168,4 +164,31 @@ func patternTexts(ps Patterns) []string {
 		out = append(out, p.String())
 	}
 	return out
+}
+
+// maxParallel bounds the calls one request makes to DNSimple at once.
+const maxParallel = 4
+
+// parallel runs fn for 0..n-1, at most maxParallel at a time, and returns
+// the first error (of the lowest index, so that the answer does not
+// depend on timing).
+func parallel(n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	slots := make(chan struct{}, maxParallel)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			errs[i] = fn(i)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

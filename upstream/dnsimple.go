@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dns-api/dns-api/fault"
@@ -122,49 +123,100 @@ func (d *DNSimple) FindRecords(ctx context.Context, zone, name, recordType strin
 
 // list fetches every page of a filtered listing, sorted by id so that a
 // record created between two pages cannot shift another out of sight.
-// A listing that makes no sense (pages out of order, a page repeated, an
-// empty page announcing more, more pages than the first one announced)
-// is a failure, never taken at face value: reading it as complete would
-// lead to duplicates.
+// The first page says how many there are; the others are fetched at once
+// (a few at a time). A listing that makes no sense (pages out of order, a
+// page repeated, an empty page announcing more, more pages than the first
+// one announced) is a failure, never taken at face value: reading it as
+// complete would lead to duplicates.
 func (d *DNSimple) list(ctx context.Context, op, zone string, opts dnsimple.ZoneRecordListOptions) ([]Record, error) {
 	opts.PerPage = dnsimple.Int(perPage)
 	opts.Sort = dnsimple.String("id:asc")
-	var all []Record
-	lastPage := maxPages
-	for page := 1; ; page++ {
-		opts.Page = dnsimple.Int(page)
+	fetch := func(page int) (*dnsimple.ZoneRecordsResponse, error) {
+		o := opts
+		o.Page = dnsimple.Int(page)
 		var resp *dnsimple.ZoneRecordsResponse
 		err := d.call(ctx, op, listCall, func(ctx context.Context) (err error) {
-			resp, err = d.client.Zones.ListRecords(ctx, d.account, zone, &opts)
+			resp, err = d.client.Zones.ListRecords(ctx, d.account, zone, &o)
 			return err
 		})
-		if err != nil {
-			return nil, err
-		}
 		switch {
+		case err != nil:
+			return nil, err
 		case resp.Data == nil || resp.Pagination == nil:
 			// A listing always has both, even when empty.
 			return nil, Nonsense(op, "the answer had no data or no pagination")
 		case resp.Pagination.CurrentPage != page:
 			return nil, Nonsense(op, "the answer was not the page asked for")
-		case page == 1:
-			// Records created while the pages are read may add one.
-			lastPage = min(maxPages, resp.Pagination.TotalPages+1)
 		}
+		return resp, nil
+	}
+	first, err := fetch(1)
+	if err != nil {
+		return nil, err
+	}
+	announced := first.Pagination.TotalPages
+	switch {
+	case announced > maxPages:
+		return nil, Nonsense(op, "the listing announced too many pages")
+	case announced > 1 && len(first.Data) == 0:
+		return nil, Nonsense(op, "the listing did not end")
+	}
+	pages := make([]*dnsimple.ZoneRecordsResponse, max(announced, 1))
+	pages[0] = first
+	errs := make([]error, len(pages))
+	slots := make(chan struct{}, parallelPages)
+	var wg sync.WaitGroup
+	for i := 1; i < len(pages); i++ {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			pages[i], errs[i] = fetch(i + 1)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	var all []Record
+	take := func(resp *dnsimple.ZoneRecordsResponse) error {
 		for _, r := range resp.Data {
 			if len(all) > 0 && r.ID <= all[len(all)-1].ID {
-				return nil, Nonsense(op, "the listing repeated records or was not in id order")
+				return Nonsense(op, "the listing repeated records or was not in id order")
 			}
 			all = append(all, fromDNSimple(zone, r))
 		}
-		if page >= resp.Pagination.TotalPages {
-			return all, nil
-		}
-		if len(resp.Data) == 0 || page >= lastPage {
+		return nil
+	}
+	for i, resp := range pages {
+		if i > 0 && len(resp.Data) == 0 {
 			return nil, Nonsense(op, "the listing did not end")
 		}
+		if err := take(resp); err != nil {
+			return nil, err
+		}
 	}
+	// Records created while the pages were read may have added a page;
+	// more than that is a listing that does not end.
+	if last := pages[len(pages)-1]; last.Pagination.TotalPages > len(pages) {
+		next, err := fetch(len(pages) + 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(next.Data) == 0 || next.Pagination.TotalPages > len(pages)+1 {
+			return nil, Nonsense(op, "the listing did not end")
+		}
+		if err := take(next); err != nil {
+			return nil, err
+		}
+	}
+	return all, nil
 }
+
+// parallelPages bounds the pages of one listing fetched at once.
+const parallelPages = 4
 
 // Record implements Provider.
 func (d *DNSimple) Record(ctx context.Context, zone string, id int64) (Record, error) {
