@@ -55,6 +55,7 @@ type stackOptions struct {
 	trustedProxies []netip.Prefix
 	onHeroku       bool
 	maxConnections int
+	cacheTTL       time.Duration // 0: a minute, as in production; below 0: no cache
 }
 
 func newStack(t testing.TB, opts stackOptions) *stack {
@@ -85,6 +86,12 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	if opts.maxConnections == 0 {
 		opts.maxConnections = 1000
 	}
+	switch {
+	case opts.cacheTTL == 0:
+		opts.cacheTTL = time.Minute
+	case opts.cacheTTL < 0:
+		opts.cacheTTL = 0
+	}
 	cfg := config.Config{
 		SecretKey:          config.Secret(testSecret),
 		ValidUsers:         []string{"alice", "bob"},
@@ -99,6 +106,7 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 		TrustedProxies:     opts.trustedProxies,
 		OnHeroku:           opts.onHeroku,
 		MaxConnections:     opts.maxConnections,
+		CacheTTL:           opts.cacheTTL,
 		AcceptLegacyTokens: opts.acceptLegacy,
 	}
 	service, err := app.New(context.Background(), cfg, app.Options{Logger: slog.New(slog.NewJSONHandler(s.logs, nil))})

@@ -39,9 +39,10 @@ type result struct {
 // the change as one unit; nothing is written when the plan is empty.
 //
 // A write whose outcome is unknown (DNSimple failed or timed out) is never
-// blindly sent again: the set is read again, fresh, and planned anew on
-// what is there, once. So is a write refused because the set was not as
-// believed (a cached look that went stale).
+// sent again: the set is read again, fresh, and if the write shows there
+// it succeeded, else its failure stands. A write refused because the set
+// was not as believed (a cached look gone stale) is planned anew on what
+// is there, once.
 func (s *Service) changeSet(ctx context.Context, set recordSet, plan planner) (result, error) {
 	lease, err := s.locks.Lock(ctx, set.lockKey())
 	if err != nil {
@@ -53,21 +54,27 @@ func (s *Service) changeSet(ctx context.Context, set recordSet, plan planner) (r
 			lease.Unlock()
 		}
 	}()
-	var earlier Action // what an attempt whose outcome is unknown did
+	var unknown error // the failure of an attempt whose outcome is unknown
+	var earlier Action
 	for attempt := 1; ; attempt++ {
 		before, err := s.find(ctx, set)
 		if err != nil {
 			return result{}, err
 		}
-		change, action, err := plan(before, earlier != "")
-		if err != nil {
+		change, action, err := plan(before, unknown != nil)
+		switch {
+		case err != nil:
 			return result{}, err
-		}
-		if change.Size() == 0 {
-			if earlier != "" {
-				action = earlier // the earlier attempt had landed
-			}
+		case change.Size() == 0 && unknown != nil:
+			// The earlier attempt had landed.
+			return result{before: before, after: before, action: earlier}, nil
+		case change.Size() == 0:
 			return result{before: before, after: before, action: action}, nil
+		case unknown != nil:
+			// It has not landed, or not yet: sending it again could make
+			// it twice. The caller is told it may or may not have been
+			// made; the next write of the name converges.
+			return result{}, unknown
 		}
 		change.Name, change.Type = set.name, string(set.typ)
 		var applied upstream.Applied
@@ -75,14 +82,18 @@ func (s *Service) changeSet(ctx context.Context, set recordSet, plan planner) (r
 		if err == nil {
 			return result{before: before, after: afterChange(before, change, applied), action: action}, nil
 		}
-		switch fault.KindOf(err) {
-		case fault.Upstream, fault.Timeout, fault.NotFound, fault.Conflict:
-			if kept && attempt == 1 && ctx.Err() == nil {
-				earlier = action
-				continue
-			}
+		if !kept || attempt > 1 || ctx.Err() != nil {
+			return result{}, err
 		}
-		return result{}, err
+		switch fault.KindOf(err) {
+		case fault.Upstream, fault.Timeout:
+			unknown, earlier = err, action // read again, and see
+		case fault.NotFound, fault.Conflict:
+			// Refused for a set that was not as believed (a cached look
+			// gone stale): plan again on what is there.
+		default:
+			return result{}, err
+		}
 	}
 }
 
