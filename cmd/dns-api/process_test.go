@@ -6,16 +6,20 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dns-api/dns-api/auth"
 )
 
 // runAsCommand is set in the environment of a child process of the test
@@ -34,20 +38,21 @@ func TestMain(m *testing.M) {
 type process struct {
 	cmd    *exec.Cmd
 	stderr *syncBuffer
-	done   chan error
+	done   chan struct{} // closed at exit
+	err    error         // how it exited, once done
 }
 
 // startProcess runs this test binary as `dns-api args...`, with the
 // test's environment (set with t.Setenv), and stops it with the test.
 func startProcess(t *testing.T, args ...string) *process {
 	t.Helper()
-	p := &process{stderr: &syncBuffer{}, done: make(chan error, 1)}
+	p := &process{stderr: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(os.Args[0], args...)
 	p.cmd.Env = append(os.Environ(), runAsCommand+"=1")
 	p.cmd.Stderr = p.stderr
 	p.cmd.Stdout = io.Discard
 	require.NoError(t, p.cmd.Start())
-	go func() { p.done <- p.cmd.Wait() }()
+	go func() { p.err = p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		_ = p.cmd.Process.Kill()
 		<-p.done
@@ -112,4 +117,47 @@ func TestConnectionCap(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.LessOrEqual(t, p.openFiles(t), idleFiles+limit+1)
 	assert.NotContains(t, p.stderr.String(), "too many open files")
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	port := freePort(t)
+	emu := setServiceEnv(t, port)
+	// DNSimple answers slowly, so that a request is in flight at SIGTERM.
+	arrived := make(chan struct{}, 1)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			arrived <- struct{}{}
+			time.Sleep(time.Second)
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(slow.Close)
+	t.Setenv("DNSIMPLE_BASE_URL", slow.URL)
+	p := startProcess(t, "serve")
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitHealthy(t, base, p.stderr)
+
+	tok, err := auth.Sign([]byte(testSecret), auth.Claims{Username: "alice"})
+	require.NoError(t, err)
+	answered := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, base+"/records/A/example.com/inflight/203.0.113.7", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- 0
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	<-arrived
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	assert.Equal(t, http.StatusCreated, <-answered, "the request in flight is finished")
+	<-p.done
+	require.NoError(t, p.err, "exit 0; stderr: %s", p.stderr)
+	assert.Contains(t, p.stderr.String(), `"msg":"shutting down"`)
+	_, err = http.Get(base + "/")
+	assert.Error(t, err, "no new connections after shutdown")
+	assert.Len(t, emu.Records("example.com"), 6)
 }
