@@ -112,12 +112,27 @@ type conn struct {
 	release func()
 	closed  sync.Once
 	guard   framingGuard
+	escapes escapeFixer
+	buf     []byte // what out is a part of
+	out     []byte // read and rewritten, not yet returned
+	err     error  // the last read's error, returned once out is
 }
 
 func (c *conn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.guard.feed(p[:n])
-	return n, err
+	for len(c.out) == 0 && c.err == nil {
+		n, err := c.Conn.Read(p)
+		c.guard.feed(p[:n])
+		c.out, c.err = c.escapes.rewrite(p[:n], c.buf[:0]), err
+		c.buf = c.out
+	}
+	n := copy(p, c.out)
+	c.out = c.out[n:]
+	if n > 0 {
+		return n, nil
+	}
+	err := c.err // returned once: after a deadline, the server reads on
+	c.err = nil
+	return 0, err
 }
 
 func (c *conn) Close() error {
@@ -177,6 +192,95 @@ func (g *framingGuard) feed(p []byte) {
 		g.lineLen = 0
 	}
 }
+
+// escapeFixer rewrites a malformed percent-escape in the path of a request
+// line ("%zz": a '%' not followed by two hex digits) into an escaped '%'
+// ("%25zz"). Go's server answers such a request with a plain-text 400
+// before any handler sees it; rewritten, it reaches the router, which
+// finds no such name ("a%zzb" is not a valid one) and answers with the
+// JSON envelope like every other 400. Only a line at the start of a
+// header block that reads like a request line ("METHOD /target ...") is
+// touched, and only its path.
+type escapeFixer struct {
+	started    bool
+	state      lineState
+	blockStart bool   // the current line starts a header block
+	lineEmpty  bool   // the current line is empty so far (or a lone '\r')
+	held       []byte // a '%' (and a hex digit) waiting for what follows
+}
+
+type lineState int
+
+const (
+	lineStart lineState = iota
+	inMethod
+	inTarget
+	restOfLine
+)
+
+// rewrite appends p, rewritten, to out; the bytes of an escape not yet
+// complete are held back for the next call.
+func (f *escapeFixer) rewrite(p, out []byte) []byte {
+	if !f.started {
+		f.started, f.blockStart, f.lineEmpty = true, true, true
+	}
+	for _, b := range p {
+		out = f.put(b, out)
+	}
+	return out
+}
+
+func (f *escapeFixer) put(b byte, out []byte) []byte {
+	if len(f.held) > 0 {
+		f.held = append(f.held, b)
+		switch {
+		case !isHex(b):
+			// Not an escape: the '%' becomes "%25", and what followed it
+			// is read again.
+			held := f.held
+			f.held = nil
+			out = append(out, "%25"...)
+			for _, c := range held[1:] {
+				out = f.put(c, out)
+			}
+		case len(f.held) == 3:
+			out = append(out, f.held...)
+			f.held = f.held[:0]
+		}
+		return out
+	}
+	if f.state == inTarget && b == '%' {
+		f.held = append(f.held, b)
+		return out
+	}
+	f.advance(b)
+	return append(out, b)
+}
+
+// advance moves the line state over a byte passed on as it is.
+func (f *escapeFixer) advance(b byte) {
+	if b == '\n' {
+		f.blockStart, f.state, f.lineEmpty = f.lineEmpty, lineStart, true
+		return
+	}
+	if b != '\r' {
+		f.lineEmpty = false
+	}
+	switch {
+	case f.state == lineStart && f.blockStart && 'A' <= b && b <= 'Z':
+		f.state = inMethod
+	case f.state == lineStart:
+		f.state = restOfLine
+	case f.state == inMethod && b == ' ':
+		f.state = inTarget
+	case f.state == inMethod && !('A' <= b && b <= 'Z'):
+		f.state = restOfLine
+	case f.state == inTarget && (b == ' ' || b == '?'):
+		f.state = restOfLine
+	}
+}
+
+func isHex(b byte) bool { return '0' <= b && b <= '9' || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F' }
 
 // connKey is where the server puts the request's connection in its
 // context.

@@ -82,3 +82,30 @@ func TestListenerCapsAndMakesRoom(t *testing.T) {
 	assert.LessOrEqual(t, srv.IdleTimeout, time.Minute)
 	assert.Positive(t, srv.ReadHeaderTimeout)
 }
+
+func TestEscapeFixer(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"GET /a%zzb HTTP/1.1\r\nHost: x\r\n\r\n", "GET /a%25zzb HTTP/1.1\r\nHost: x\r\n\r\n"},
+		{"GET /a%41b%2F HTTP/1.1\r\n\r\n", "GET /a%41b%2F HTTP/1.1\r\n\r\n"},
+		{"GET /%%41 HTTP/1.1\r\n\r\n", "GET /%25%41 HTTP/1.1\r\n\r\n"},
+		{"GET /a% HTTP/1.1\r\n\r\n", "GET /a%25 HTTP/1.1\r\n\r\n"},
+		{"GET /a%4 HTTP/1.1\r\n\r\n", "GET /a%254 HTTP/1.1\r\n\r\n"},
+		{"GET /a?q=%zz HTTP/1.1\r\n\r\n", "GET /a?q=%zz HTTP/1.1\r\n\r\n"},
+		{"GET /a HTTP/1.1\r\nX-Odd: %zz\r\n\r\n", "GET /a HTTP/1.1\r\nX-Odd: %zz\r\n\r\n"},
+		{"POST /a HTTP/1.1\r\nContent-Length: 12\r\n\r\n{\"to\":\"%zz\"}", "POST /a HTTP/1.1\r\nContent-Length: 12\r\n\r\n{\"to\":\"%zz\"}"},
+		{"GET /ok HTTP/1.1\r\n\r\nGET /b%zz HTTP/1.1\r\n\r\n", "GET /ok HTTP/1.1\r\n\r\nGET /b%25zz HTTP/1.1\r\n\r\n"},
+	}
+	for _, tt := range tests {
+		for _, size := range []int{1, 2, 5, len(tt.in)} {
+			var f escapeFixer
+			var out []byte
+			for s := tt.in; s != ""; {
+				n := min(size, len(s))
+				out = f.rewrite([]byte(s[:n]), out)
+				s = s[n:]
+			}
+			assert.Equal(t, tt.want, string(out), "%q read %d at a time", tt.in, size)
+		}
+	}
+}

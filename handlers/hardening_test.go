@@ -357,3 +357,29 @@ func TestUnreadBodiesDoNotHoldConnections(t *testing.T) {
 		c.Close()
 	}
 }
+
+func TestMalformedEscapesGetTheEnvelope(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	for path, status := range map[string]string{
+		"/records/A/example.com/a%zzb/203.0.113.7": "400",
+		"/records/a%zz":                            "400",
+		"/whoami%zz":                               "404",
+		"/records/A/example.com/a%/203.0.113.7":    "400",
+	} {
+		c, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+		require.NoError(t, err)
+		method := "POST"
+		if strings.HasPrefix(path, "/whoami") || path == "/records/a%zz" {
+			method = "GET"
+		}
+		fmt.Fprintf(c, "%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n", method, path, aliceToken)
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		require.NoError(t, err, path)
+		body, _ := io.ReadAll(resp.Body)
+		c.Close()
+		assert.True(t, strings.HasPrefix(resp.Status, status), "%s: %s", path, resp.Status)
+		assert.Contains(t, string(body), `"meta":{"status":`+status, "%s: the JSON envelope: %s", path, body)
+	}
+	assert.Empty(t, s.emu.Requests())
+}
