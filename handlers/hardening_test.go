@@ -363,9 +363,9 @@ func TestMalformedEscapesGetTheEnvelope(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	for path, status := range map[string]string{
 		"/records/A/example.com/a%zzb/203.0.113.7": "400",
-		"/records/a%zz":                            "400",
-		"/whoami%zz":                               "404",
-		"/records/A/example.com/a%/203.0.113.7":    "400",
+		"/records/a%zz":                         "400",
+		"/whoami%zz":                            "404",
+		"/records/A/example.com/a%/203.0.113.7": "400",
 	} {
 		c, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
 		require.NoError(t, err)
