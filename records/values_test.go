@@ -3,6 +3,7 @@ package records_test
 import (
 	"context"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strconv"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dns-api/dns-api/auth"
 	"github.com/dns-api/dns-api/fault"
 	"github.com/dns-api/dns-api/records"
 	"github.com/dns-api/dns-api/upstream"
@@ -147,3 +149,39 @@ func TestResolve(t *testing.T) {
 		assert.True(t, fault.Is(err, fault.Invalid), "%q: %v", bad, err)
 	}
 }
+
+// BenchmarkVerifyAndCheck measures what every write asks before it calls
+// DNSimple: a scoped token verified (the first time, then remembered) and
+// the permission check of the record set.
+func BenchmarkVerifyAndCheck(b *testing.B) {
+	const key = "bench-secret-0123456789abcdef0123456789"
+	zones := []string{"example.com", "sub.example.com"}
+	verifier, err := auth.NewVerifier(auth.Options{Key: []byte(key), Users: []string{"alice"}, Zones: zones})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := auth.Sign([]byte(key), auth.Claims{Username: "alice", Scope: "dns:write", Domains: []string{"example.com"},
+		Subdomains: []string{"api", "*.preview"}, Types: []string{"A", "TXT"}, CIDRs: []string{"127.0.0.0/8"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	blacklist, _ := records.ParsePatterns([]string{"www", "*.internal"})
+	svc, err := records.NewService(nopProvider{}, records.Options{Zones: zones, Blacklist: blacklist, TTL: 60})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	addr := netip.MustParseAddr("127.0.0.1")
+	for b.Loop() {
+		id, err := verifier.Verify(tok)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := svc.CheckWrite(ctx, id.Caller(addr), "TXT", "example.com", "_acme-challenge.pr-1.preview"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// nopProvider is a provider no benchmark of the check ever calls.
+type nopProvider struct{ upstream.Provider }
