@@ -69,3 +69,11 @@ func (g *Gated) Apply(ctx context.Context, zone string, change Change) (Applied,
 	}
 	return g.next.Apply(ctx, zone, change)
 }
+
+// Distributed implements Provider.
+func (g *Gated) Distributed(ctx context.Context, zone string, id int64) (bool, error) {
+	if err := g.open(ctx); err != nil {
+		return false, err
+	}
+	return g.next.Distributed(ctx, zone, id)
+}

@@ -125,3 +125,9 @@ func (c *Cached) Apply(ctx context.Context, zone string, change Change) (Applied
 	c.keep(ctx, key, after)
 	return applied, nil
 }
+
+// Distributed implements Provider: never cached, it is asked to learn what
+// has changed.
+func (c *Cached) Distributed(ctx context.Context, zone string, id int64) (bool, error) {
+	return c.next.Distributed(ctx, zone, id)
+}

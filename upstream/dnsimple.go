@@ -232,6 +232,29 @@ func (d *DNSimple) Record(ctx context.Context, zone string, id int64) (Record, e
 	return d.single(op, zone, resp)
 }
 
+// Distributed implements Provider with DNSimple's distribution checks. A
+// check DNSimple could not make (its 504) is a failure like any other: the
+// caller asks again.
+func (d *DNSimple) Distributed(ctx context.Context, zone string, id int64) (bool, error) {
+	op := "check the distribution of " + zone
+	var resp *dnsimple.ZoneDistributionResponse
+	err := d.call(ctx, op, getCall, func(ctx context.Context) (err error) {
+		if id == 0 {
+			resp, err = d.client.Zones.CheckZoneDistribution(ctx, d.account, zone)
+		} else {
+			resp, err = d.client.Zones.CheckZoneRecordDistribution(ctx, d.account, zone, id)
+		}
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	if resp.Data == nil {
+		return false, Nonsense(op, "the answer held no distribution")
+	}
+	return resp.Data.Distributed, nil
+}
+
 // Apply implements Provider. A change of several operations goes through
 // DNSimple's batch endpoint, which applies all of it or none of it; a
 // single operation uses its own endpoint. If the account's plan lacks

@@ -23,6 +23,10 @@ type Provider interface {
 	// Apply makes a change to a zone as one unit: all of it happens or, if
 	// the provider can express that, none of it.
 	Apply(ctx context.Context, zone string, change Change) (Applied, error)
+	// Distributed reports whether every one of the provider's name servers
+	// serves the record with that id as it now is, or, for id 0, the zone
+	// as it now is (after a deletion).
+	Distributed(ctx context.Context, zone string, id int64) (bool, error)
 }
 
 // Record is a zone record as the provider stores it.

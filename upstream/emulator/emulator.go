@@ -52,6 +52,9 @@ type Options struct {
 	// Now is the emulator's clock (default time.Now). Tests pass a fake
 	// clock to drive timestamps and the rate-limit window.
 	Now func() time.Time
+	// PropagationDelay is how long after a change the distribution checks
+	// say that every name server serves it (zero: at once).
+	PropagationDelay time.Duration
 }
 
 // Record is a zone record as the emulator stores it.
@@ -81,6 +84,8 @@ type Record struct {
 	CreatedAt time.Time
 	// UpdatedAt is when the record was last changed.
 	UpdatedAt time.Time
+	// changed is exactly when, for the distribution check.
+	changed time.Time
 }
 
 // Request is one entry of the log of requests the emulator served.
@@ -98,6 +103,9 @@ type zone struct {
 	id        int64
 	name      string
 	createdAt time.Time
+	// changed is when a record of the zone last changed, for the
+	// distribution check.
+	changed time.Time
 	// records are kept sorted by id, which is also creation order.
 	records []Record
 }
@@ -110,6 +118,9 @@ type Emulator struct {
 	rateLimit int
 	now       func() time.Time
 	createdAt time.Time
+	delay     time.Duration // propagation
+
+	distributionFails bool // the distribution checks answer 504
 
 	mu           sync.Mutex
 	zones        []*zone // in creation order
@@ -136,6 +147,7 @@ func New(opts Options) (*Emulator, error) {
 		accountID:    opts.AccountID,
 		rateLimit:    opts.RateLimit,
 		now:          opts.Now,
+		delay:        opts.PropagationDelay,
 		nextZoneID:   1,
 		nextRecordID: opts.FirstRecordID,
 	}
@@ -249,6 +261,14 @@ func (e *Emulator) Requests() []Request {
 		reqs = reqs[len(reqs)-maxRequestLog:]
 	}
 	return slices.Clone(reqs)
+}
+
+// FailDistributionChecks makes the distribution checks answer as DNSimple
+// does when it cannot query its name servers (504), or stops it.
+func (e *Emulator) FailDistributionChecks(fail bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.distributionFails = fail
 }
 
 // ResetRequests empties the log of requests served.

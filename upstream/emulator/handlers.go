@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // answer is a response computed under the lock and written after it is
@@ -240,6 +241,7 @@ func (e *Emulator) createRecordAnswer(zoneRef string, change recordChange) answe
 	now := e.timestamp()
 	rec.ID = e.allocRecordIDLocked()
 	rec.CreatedAt, rec.UpdatedAt = now, now
+	rec.changed, z.changed = e.now(), e.now()
 	z.records = append(z.records, rec)
 	return dataAnswer(http.StatusCreated, viewRecord(rec))
 }
@@ -309,6 +311,7 @@ func (e *Emulator) updateRecordAnswer(p params, change recordChange) answer {
 		return validationAnswer(errs)
 	}
 	updated.UpdatedAt = e.timestamp()
+	updated.changed, z.changed = e.now(), e.now()
 	z.records[i] = updated
 	return dataAnswer(http.StatusOK, viewRecord(updated))
 }
@@ -330,6 +333,7 @@ func (e *Emulator) deleteRecordAnswer(p params) answer {
 		return errorAnswer(http.StatusBadRequest, "System records cannot be deleted")
 	}
 	z.records = slices.Delete(z.records, i, i+1)
+	z.changed = e.now()
 	return answer{status: http.StatusNoContent}
 }
 
@@ -409,7 +413,7 @@ func (e *Emulator) batchAnswer(zoneRef string, req batchRequest) answer {
 			failed.Updates = append(failed.Updates, batchItemError{Index: i, Message: "Validation failed", Errors: errs})
 			continue
 		}
-		updated.UpdatedAt = now
+		updated.UpdatedAt, updated.changed = now, e.now()
 		work[j] = updated
 		updatedIDs = append(updatedIDs, updated.ID)
 	}
@@ -422,7 +426,7 @@ func (e *Emulator) batchAnswer(zoneRef string, req batchRequest) answer {
 			failed.Creates = append(failed.Creates, batchItemError{Index: i, Message: "Validation failed", Errors: errs})
 			continue
 		}
-		rec.CreatedAt, rec.UpdatedAt = now, now
+		rec.CreatedAt, rec.UpdatedAt, rec.changed = now, now, e.now()
 		created = append(created, rec)
 	}
 
@@ -439,5 +443,52 @@ func (e *Emulator) batchAnswer(zoneRef string, req batchRequest) answer {
 		result.Creates = append(result.Creates, viewRecord(rec))
 	}
 	z.records = work
+	z.changed = e.now()
 	return dataAnswer(http.StatusOK, result)
+}
+
+// ---- distribution ----
+
+// distributionFailure is DNSimple's answer when it cannot query its name
+// servers.
+func distributionFailure() answer {
+	return errorAnswer(http.StatusGatewayTimeout, "Could not query zone, connection timed out")
+}
+
+// distributedSince answers whether a change made at changed has had the
+// propagation delay to spread.
+func (e *Emulator) distributedSince(changed time.Time) answer {
+	return dataAnswer(http.StatusOK, map[string]bool{"distributed": !e.now().Before(changed.Add(e.delay))})
+}
+
+// checkZoneDistribution serves GET /v2/{account}/zones/{zone}/distribution.
+func (e *Emulator) checkZoneDistribution(w http.ResponseWriter, _ *http.Request, p params) {
+	e.mu.Lock()
+	var a answer
+	switch z := e.zoneByRefLocked(p.zone); {
+	case e.distributionFails:
+		a = distributionFailure()
+	case z == nil:
+		a = zoneNotFound(p.zone)
+	default:
+		a = e.distributedSince(z.changed)
+	}
+	e.mu.Unlock()
+	a.write(w)
+}
+
+// checkRecordDistribution serves
+// GET /v2/{account}/zones/{zone}/records/{id}/distribution.
+func (e *Emulator) checkRecordDistribution(w http.ResponseWriter, _ *http.Request, p params) {
+	e.mu.Lock()
+	var a answer
+	if e.distributionFails {
+		a = distributionFailure()
+	} else if z, i, notFound := e.findRecordLocked(p); notFound != nil {
+		a = *notFound
+	} else {
+		a = e.distributedSince(z.records[i].changed)
+	}
+	e.mu.Unlock()
+	a.write(w)
 }

@@ -55,6 +55,10 @@ func routes() []route {
 			http.MethodDelete: (*Emulator).deleteRecord,
 		}},
 		{[]string{":account", "zones", ":zone", "batch"}, map[string]handlerFunc{http.MethodPost: (*Emulator).batchChange}},
+		{[]string{":account", "zones", ":zone", "distribution"}, map[string]handlerFunc{http.MethodGet: (*Emulator).checkZoneDistribution}},
+		{[]string{":account", "zones", ":zone", "records", ":record", "distribution"}, map[string]handlerFunc{
+			http.MethodGet: (*Emulator).checkRecordDistribution,
+		}},
 	}
 }
 

@@ -148,7 +148,7 @@ func TestUnknownRoutes(t *testing.T) {
 		"/v2/whoami/extra",
 		"/v2/1010/nothing",
 		"/v2/1010/zones/example.com/file",
-		"/v2/1010/zones/example.com/records/1/distribution",
+		"/v2/1010/zones/example.com/records/1/history",
 		"/v2//zones",
 	}
 	for _, path := range paths {

@@ -652,3 +652,41 @@ func TestBatchIsAtomic(t *testing.T) {
 		})
 	}
 }
+
+func TestDistributionChecks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{PropagationDelay: 5 * time.Second})
+	zonePath := "/v2/1010/zones/example.com/distribution"
+	distributed := func(path string) bool {
+		t.Helper()
+		r := e.do(http.MethodGet, path, nil)
+		require.Equal(t, http.StatusOK, r.status, string(r.body))
+		var body struct {
+			Data struct {
+				Distributed *bool `json:"distributed"`
+			} `json:"data"`
+		}
+		r.decode(t, &body)
+		require.NotNil(t, body.Data.Distributed)
+		return *body.Data.Distributed
+	}
+	assert.True(t, distributed(zonePath), "a zone unchanged since it was made")
+
+	rec := e.mustCreate(map[string]any{"name": "api", "type": "A", "content": "192.0.2.1"})
+	recordPath := fmt.Sprintf("%s/%d/distribution", recordsPath(testZone), rec.ID)
+	assert.False(t, distributed(recordPath), "just changed")
+	assert.False(t, distributed(zonePath))
+	e.clock.Advance(5 * time.Second)
+	assert.True(t, distributed(recordPath), "after the propagation delay")
+	assert.True(t, distributed(zonePath))
+
+	e.do(http.MethodDelete, fmt.Sprintf("%s/%d", recordsPath(testZone), rec.ID), nil)
+	assert.False(t, distributed(zonePath), "a deletion spreads too")
+	r := e.do(http.MethodGet, recordPath, nil)
+	assert.Equal(t, http.StatusNotFound, r.status)
+
+	e.emu.FailDistributionChecks(true)
+	r = e.do(http.MethodGet, zonePath, nil)
+	assert.Equal(t, http.StatusGatewayTimeout, r.status)
+	assert.JSONEq(t, `{"message":"Could not query zone, connection timed out"}`, string(r.body))
+}
