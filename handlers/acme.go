@@ -58,6 +58,10 @@ func (r acmeRequest) challenge() (fqdn, value string, err error) {
 // value.
 func handleACME(svc *records.Service, present bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		w, err := readWriteParams(c, false)
+		if err != nil {
+			return err
+		}
 		var req acmeRequest
 		if err := bindJSON(c, &req); err != nil {
 			return err
@@ -75,15 +79,15 @@ func handleACME(svc *records.Service, present bool) echo.HandlerFunc {
 			return err
 		}
 		ctx := c.Request().Context()
-		var action records.Action
+		var o records.Outcome
 		if present {
-			_, action, err = svc.AddValue(ctx, caller, zone, name, value, 0)
+			o, err = svc.AddValue(ctx, caller, zone, name, value, 0)
 		} else {
-			_, action, err = svc.RemoveValue(ctx, caller, zone, name, value)
+			o, err = svc.RemoveValue(ctx, caller, zone, name, value)
 		}
 		if err != nil {
 			return err
 		}
-		return respondAction(c, http.StatusOK, acmeAnswer{FQDN: fqdn, Value: value}, action)
+		return respondWrite(c, svc, w, http.StatusOK, acmeAnswer{FQDN: fqdn, Value: value}, o)
 	}
 }

@@ -34,6 +34,9 @@ type acmeDNSError struct {
 
 func handleACMEDNSUpdate(svc *records.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if _, err := readWriteParams(c, false); err != nil {
+			return err
+		}
 		// acme.sh's dns_acmedns sends its JSON as a form's media type, and
 		// acme-dns itself never looks at it: neither does this.
 		var req acmeDNSRequest
@@ -51,7 +54,7 @@ func handleACMEDNSUpdate(svc *records.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if _, _, err := svc.AddValue(c.Request().Context(), caller, zone, name, req.TXT, acmeDNSKeep); err != nil {
+		if _, err := svc.AddValue(c.Request().Context(), caller, zone, name, req.TXT, acmeDNSKeep); err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, acmeDNSAnswer{TXT: req.TXT})

@@ -151,7 +151,8 @@ func handleListRecords(svc *records.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		page, err := svc.List(c.Request().Context(), caller, number, size)
+		filter := records.Filter{Zone: c.QueryParam("domain"), Type: c.QueryParam("type"), Name: c.QueryParam("subdomain")}
+		page, err := svc.List(c.Request().Context(), caller, filter, number, size)
 		if err != nil {
 			return err
 		}
@@ -187,6 +188,10 @@ type createRequest struct {
 
 func handleCreateRecord(svc *records.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		w, err := readWriteParams(c, true)
+		if err != nil {
+			return err
+		}
 		var req createRequest
 		if err := bindJSON(c, &req); err != nil {
 			return err
@@ -201,13 +206,13 @@ func handleCreateRecord(svc *records.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		rec, err := svc.Create(c.Request().Context(), caller, records.NewRecord{
+		o, err := svc.Create(c.Request().Context(), caller, records.NewRecord{
 			Type: req.DomainType, Zone: req.Domain, Name: req.Subdomain, Target: req.To, TTL: req.TTL,
-		})
+		}, w.options())
 		if err != nil {
 			return err
 		}
-		return respondAction(c, http.StatusCreated, toJSON(rec), records.Created)
+		return respondWrite(c, svc, w, http.StatusCreated, toJSON(o.Record()), o)
 	}
 }
 
@@ -242,12 +247,34 @@ func handleGetRecord(svc *records.Service) echo.HandlerFunc {
 	}
 }
 
+func handleLookup(svc *records.Service) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, err := pathParams(c, "type", "domain", "subdomain")
+		if err != nil {
+			return err
+		}
+		caller, err := caller(c)
+		if err != nil {
+			return err
+		}
+		found, err := svc.Lookup(c.Request().Context(), caller, p[0], p[1], p[2])
+		if err != nil {
+			return err
+		}
+		return respond(c, http.StatusOK, toJSONList(found))
+	}
+}
+
 type updateRequest struct {
 	To string `json:"to"`
 }
 
 func handleUpdateRecord(svc *records.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		w, err := readWriteParams(c, true)
+		if err != nil {
+			return err
+		}
 		id, err := recordID(c)
 		if err != nil {
 			return err
@@ -263,16 +290,20 @@ func handleUpdateRecord(svc *records.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		rec, action, err := svc.Update(c.Request().Context(), caller, id, req.To)
+		o, err := svc.Update(c.Request().Context(), caller, id, req.To, w.options())
 		if err != nil {
 			return err
 		}
-		return respondAction(c, http.StatusOK, toJSON(rec), action)
+		return respondWrite(c, svc, w, http.StatusOK, toJSON(o.Record()), o)
 	}
 }
 
 func handleDeleteRecord(svc *records.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		w, err := readWriteParams(c, true)
+		if err != nil {
+			return err
+		}
 		id, err := recordID(c)
 		if err != nil {
 			return err
@@ -281,16 +312,20 @@ func handleDeleteRecord(svc *records.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		rec, err := svc.Delete(c.Request().Context(), caller, id)
+		o, err := svc.Delete(c.Request().Context(), caller, id, w.options())
 		if err != nil {
 			return err
 		}
-		return respondAction(c, http.StatusOK, toJSON(rec), records.Deleted)
+		return respondWrite(c, svc, w, http.StatusOK, toJSON(o.Record()), o)
 	}
 }
 
 func handleUpsert(svc *records.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		w, err := readWriteParams(c, true)
+		if err != nil {
+			return err
+		}
 		p, err := pathParams(c, "type", "domain", "subdomain", "to")
 		if err != nil {
 			return err
@@ -299,20 +334,24 @@ func handleUpsert(svc *records.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		rec, action, err := svc.Upsert(c.Request().Context(), caller, p[0], p[1], p[2], p[3])
+		o, err := svc.Upsert(c.Request().Context(), caller, p[0], p[1], p[2], p[3], w.options())
 		if err != nil {
 			return err
 		}
 		status := http.StatusOK
-		if action == records.Created {
+		if o.Action == records.Created {
 			status = http.StatusCreated
 		}
-		return respondAction(c, status, toJSON(rec), action)
+		return respondWrite(c, svc, w, status, toJSON(o.Record()), o)
 	}
 }
 
 func handleDeleteSet(svc *records.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		w, err := readWriteParams(c, true)
+		if err != nil {
+			return err
+		}
 		p, err := pathParams(c, "type", "domain", "subdomain")
 		if err != nil {
 			return err
@@ -321,11 +360,11 @@ func handleDeleteSet(svc *records.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		deleted, err := svc.DeleteSet(c.Request().Context(), caller, p[0], p[1], p[2])
+		o, err := svc.DeleteSet(c.Request().Context(), caller, p[0], p[1], p[2], w.options())
 		if err != nil {
 			return err
 		}
-		return respondAction(c, http.StatusOK, toJSONList(deleted), records.Deleted)
+		return respondWrite(c, svc, w, http.StatusOK, toJSONList(o.Records), o)
 	}
 }
 

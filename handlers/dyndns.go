@@ -54,6 +54,9 @@ func handleNicUpdate(svc *records.Service) echo.HandlerFunc {
 		if err != nil {
 			return fault.New(fault.Invalid, "the form could not be read")
 		}
+		if _, err := readWriteParams(c, false); err != nil {
+			return err
+		}
 		var hosts []string
 		for _, v := range form["hostname"] {
 			hosts = append(hosts, splitList(v)...)
@@ -152,11 +155,11 @@ func updateHost(c echo.Context, svc *records.Service, caller records.Caller, hos
 	changed := false
 	var shown []string
 	for _, addr := range addrs {
-		_, action, err := svc.Upsert(ctx, caller, string(typeOf(addr)), zone, name, addr.String())
+		o, err := svc.Upsert(ctx, caller, string(typeOf(addr)), zone, name, addr.String(), records.WriteOptions{})
 		if err != nil {
 			return dyndnsCodeOf[fault.KindOf(err)], err // the records audit line says why
 		}
-		changed = changed || action != records.Unchanged
+		changed = changed || o.Action != records.Unchanged
 		shown = append(shown, addr.String())
 	}
 	code := codeNoChg

@@ -19,10 +19,13 @@ type errorTitle struct {
 }
 
 type meta struct {
-	Status     int         `json:"status"`
-	RequestID  string      `json:"request_id,omitempty"`
-	Action     string      `json:"action,omitempty"`
-	Pagination *pagination `json:"pagination,omitempty"`
+	Status      int         `json:"status"`
+	RequestID   string      `json:"request_id,omitempty"`
+	Action      string      `json:"action,omitempty"`
+	Pagination  *pagination `json:"pagination,omitempty"`
+	DryRun      bool        `json:"dry_run,omitempty"`
+	Plan        *[]planned  `json:"plan,omitempty"`
+	Distributed *bool       `json:"distributed,omitempty"`
 }
 
 type pagination struct {
@@ -54,7 +57,7 @@ func respondAction(c echo.Context, status int, data any, action records.Action) 
 
 // recordJSON is a record as python-dns-api showed it.
 type recordJSON struct {
-	ID         int64  `json:"id"`
+	ID         int64  `json:"id,omitempty"` // a record a plan would create has none yet
 	Type       string `json:"type"`
 	DomainKey  string `json:"domain_key"`
 	DomainType string `json:"domain_type"`
@@ -63,8 +66,8 @@ type recordJSON struct {
 	FQDN       string `json:"fqdn"`
 	To         string `json:"to"`
 	TTL        int    `json:"ttl"`
-	Created    string `json:"created"`
-	Updated    string `json:"updated"`
+	Created    string `json:"created,omitempty"`
+	Updated    string `json:"updated,omitempty"`
 }
 
 func toJSON(r records.Record) recordJSON {

@@ -56,6 +56,7 @@ type stackOptions struct {
 	onHeroku       bool
 	maxConnections int
 	cacheTTL       time.Duration // 0: a minute, as in production; below 0: no cache
+	propagation    time.Duration // how long the emulator takes to spread a change
 }
 
 func newStack(t testing.TB, opts stackOptions) *stack {
@@ -63,6 +64,7 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 	s := &stack{t: t, logs: &syncBuffer{}}
 	emu, err := emulator.New(emulator.Options{
 		Token: testAccountToken, Zones: []string{"example.com", "example.org"}, RateLimit: 1 << 30,
+		PropagationDelay: opts.propagation,
 	})
 	require.NoError(t, err)
 	s.emu = emu

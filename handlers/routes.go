@@ -38,6 +38,7 @@ func addRoutes(e *echo.Echo, deps Deps) {
 	e.GET("/records/:id", handleGetRecord(svc), api...)
 	e.PATCH("/records/:id", handleUpdateRecord(svc), api...)
 	e.DELETE("/records/:id", handleDeleteRecord(svc), api...)
+	e.GET("/records/:type/:domain/:subdomain", handleLookup(svc), api...)
 	e.POST("/records/:type/:domain/:subdomain/:to", handleUpsert(svc), api...)
 	e.DELETE("/records/:type/:domain/:subdomain", handleDeleteSet(svc), api...)
 

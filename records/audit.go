@@ -10,7 +10,7 @@ import (
 // auditRecord writes one audit line: who (user, token id, client address)
 // did what (action) to which record, and how it ended (outcome, and the
 // reason when refused or failed). It never holds a token or a secret.
-func (s *Service) auditRecord(ctx context.Context, c Caller, action, record, outcome string, err error) {
+func (s *Service) auditRecord(ctx context.Context, c Caller, action, record, outcome string, err error, more ...slog.Attr) {
 	attrs := []slog.Attr{
 		slog.String("user", c.User),
 		slog.String("token_id", c.TokenID),
@@ -22,20 +22,24 @@ func (s *Service) auditRecord(ctx context.Context, c Caller, action, record, out
 	if err != nil {
 		attrs = append(attrs, slog.String("reason", err.Error()))
 	}
-	s.audit.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
+	s.audit.LogAttrs(ctx, slog.LevelInfo, "audit", append(attrs, more...)...)
 }
 
 // auditResult records how a change ended: its action, "refused" when the
 // permission check said no (even where the caller is told "not found"),
-// "failed" on any other error.
-func (s *Service) auditResult(ctx context.Context, c Caller, action, record string, done Action, err error) {
+// "failed" on any other error. A dry run is marked as one.
+func (s *Service) auditResult(ctx context.Context, c Caller, action, record string, done Action, err error, opts WriteOptions) {
+	var more []slog.Attr
+	if opts.DryRun {
+		more = append(more, slog.Bool("dry_run", true))
+	}
 	switch refusal := refusalOf(err); {
 	case refusal != nil:
-		s.auditRecord(ctx, c, action, record, "refused", refusal)
+		s.auditRecord(ctx, c, action, record, "refused", refusal, more...)
 	case err != nil:
-		s.auditRecord(ctx, c, action, record, "failed", err)
+		s.auditRecord(ctx, c, action, record, "failed", err, more...)
 	default:
-		s.auditRecord(ctx, c, action, record, string(done), nil)
+		s.auditRecord(ctx, c, action, record, string(done), nil, more...)
 	}
 }
 

@@ -17,19 +17,49 @@ type Page struct {
 	Total   int // records the caller may see in all
 }
 
+// Filter narrows a listing to a zone, a type and a name (each exact, each
+// optional); raw input, validated by List.
+type Filter struct {
+	Zone, Type, Name string
+}
+
 // List returns the records the caller may see, ordered by zone (in
-// configuration order), name, type and id, and cut to page number (from 1)
-// of size records.
-func (s *Service) List(ctx context.Context, c Caller, number, size int) (Page, error) {
+// configuration order), name, type and id, narrowed by filter and cut to
+// page number (from 1) of size records. A filter by name asks DNSimple for
+// that name only (its name and type filters); a filter by zone asks that
+// zone only.
+func (s *Service) List(ctx context.Context, c Caller, filter Filter, number, size int) (Page, error) {
 	if err := s.authorizeUse(ctx, c, read, "list"); err != nil {
 		return Page{}, err
 	}
 	zones := s.zonesOf(c)
+	var typ Type
+	var err error
+	if filter.Type != "" {
+		if typ, err = ParseType(filter.Type); err != nil {
+			return Page{}, err
+		}
+	}
+	if filter.Zone != "" {
+		zone, err := s.managedZone(filter.Zone)
+		if err != nil {
+			return Page{}, err
+		}
+		zones = slices.DeleteFunc(zones, func(z string) bool { return z != zone })
+	}
 	byZone := make([][]Record, len(zones))
-	err := parallel(len(zones), func(i int) error {
-		all, err := s.provider.Records(ctx, zones[i])
+	err = parallel(len(zones), func(i int) error {
+		var all []upstream.Record
+		var name string
+		var err error
+		if filter.Name == "" {
+			all, err = s.provider.Records(ctx, zones[i])
+		} else if name, err = ParseSubdomain(filter.Name, zones[i]); err == nil {
+			all, err = s.provider.FindRecords(ctx, zones[i], name, string(typ))
+		}
 		for _, r := range all {
-			if rec, ok := managed(r); ok && s.check(c, read, setOf(rec)) == nil {
+			rec, ok := managed(r)
+			if ok && (typ == "" || rec.Type == typ) && (name == "" || rec.Name == name) && s.check(c, read, setOf(rec)) == nil {
 				byZone[i] = append(byZone[i], rec)
 			}
 		}
@@ -47,6 +77,24 @@ func (s *Service) List(ctx context.Context, c Caller, number, size int) (Page, e
 		page.Records = visible[start:min(start+size, len(visible))]
 	}
 	return page, nil
+}
+
+// Lookup returns the records of a type at a name (usually one); a
+// NotFound error if there are none.
+func (s *Service) Lookup(ctx context.Context, c Caller, rawType, rawZone, rawName string) ([]Record, error) {
+	set, err := s.parseSet(rawType, rawZone, rawName)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.check(c, read, set); err != nil {
+		s.auditRecord(ctx, c, "lookup", set.String(), "refused", err)
+		return nil, err
+	}
+	found, err := s.find(ctx, set)
+	if err == nil && len(found) == 0 {
+		err = notFoundf("%s has no record", set)
+	}
+	return found, err
 }
 
 // Get returns the record with that id, from whichever managed zone holds

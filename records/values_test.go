@@ -63,32 +63,38 @@ func TestAddAndRemoveValues(t *testing.T) {
 	ctx := context.Background()
 	name := "_acme-challenge.api"
 
-	_, action, err := svc.AddValue(ctx, anyone, "example.com", name, "one", 0)
+	o, err := svc.AddValue(ctx, anyone, "example.com", name, "one", 0)
+	action := o.Action
 	require.NoError(t, err)
 	assert.Equal(t, records.Created, action)
-	rec, action, err := svc.AddValue(ctx, anyone, "example.com", name, "two", 0)
+	o, err = svc.AddValue(ctx, anyone, "example.com", name, "two", 0)
+	rec, action := o.Record(), o.Action
 	require.NoError(t, err)
 	assert.Equal(t, records.Created, action)
 	assert.Equal(t, "two", rec.Target)
 	assert.Equal(t, []string{"one", "two"}, values(emu, "example.com", name), "both kept: a name and its wildcard")
 
-	_, action, err = svc.AddValue(ctx, anyone, "example.com", name, "one", 0)
+	o, err = svc.AddValue(ctx, anyone, "example.com", name, "one", 0)
+	action = o.Action
 	require.NoError(t, err)
 	assert.Equal(t, records.Unchanged, action, "adding a value that is there is a no-op")
 
-	removed, action, err := svc.RemoveValue(ctx, anyone, "example.com", name, "one")
+	o, err = svc.RemoveValue(ctx, anyone, "example.com", name, "one")
+	removed, action := o.Records, o.Action
 	require.NoError(t, err)
 	assert.Equal(t, records.Deleted, action)
 	require.Len(t, removed, 1)
 	assert.Equal(t, []string{"two"}, values(emu, "example.com", name), "only its own value goes")
-	_, action, err = svc.RemoveValue(ctx, anyone, "example.com", name, "unknown")
+	o, err = svc.RemoveValue(ctx, anyone, "example.com", name, "unknown")
+	action = o.Action
 	require.NoError(t, err)
 	assert.Equal(t, records.Unchanged, action, "an unknown value is a no-op")
 
 	// Duplicates of a value collapse into one.
 	_, err = emu.Seed("example.com", emulator.Record{Name: name, Type: "TXT", Content: "two", TTL: 60})
 	require.NoError(t, err)
-	_, action, err = svc.AddValue(ctx, anyone, "example.com", name, "two", 0)
+	o, err = svc.AddValue(ctx, anyone, "example.com", name, "two", 0)
+	action = o.Action
 	require.NoError(t, err)
 	assert.Equal(t, records.Updated, action)
 	assert.Equal(t, []string{"two"}, values(emu, "example.com", name))
@@ -99,11 +105,11 @@ func TestKeepNewestValues(t *testing.T) {
 	svc, emu := newService(t)
 	ctx := context.Background()
 	for _, v := range []string{"a", "b", "c", "d"} {
-		_, _, err := svc.AddValue(ctx, anyone, "example.com", "_acme-challenge.x", v, 2)
+		_, err := svc.AddValue(ctx, anyone, "example.com", "_acme-challenge.x", v, 2)
 		require.NoError(t, err)
 	}
 	assert.Equal(t, []string{"c", "d"}, values(emu, "example.com", "_acme-challenge.x"), "the two newest, as acme-dns keeps them")
-	_, _, err := svc.AddValue(ctx, anyone, "example.com", "_acme-challenge.x", "c", 2)
+	_, err := svc.AddValue(ctx, anyone, "example.com", "_acme-challenge.x", "c", 2)
 	require.NoError(t, err)
 	got := values(emu, "example.com", "_acme-challenge.x")
 	slices.Sort(got)
@@ -114,14 +120,14 @@ func TestValueOperationsAreChecked(t *testing.T) {
 	t.Parallel()
 	svc, emu := newService(t)
 	ctx := context.Background()
-	_, _, err := svc.AddValue(ctx, anyone, "example.com", "_acme-challenge", "v", 0)
+	_, err := svc.AddValue(ctx, anyone, "example.com", "_acme-challenge", "v", 0)
 	assert.True(t, fault.Is(err, fault.Forbidden), "*.example.com would cover www: %v", err)
-	_, _, err = svc.AddValue(ctx, anyone, "example.com", "_acme-challenge.www", "v", 0)
+	_, err = svc.AddValue(ctx, anyone, "example.com", "_acme-challenge.www", "v", 0)
 	assert.True(t, fault.Is(err, fault.Forbidden), "www is blacklisted: %v", err)
 	readOnly := records.Caller{Access: records.Access{Read: true}}
-	_, _, err = svc.RemoveValue(ctx, readOnly, "example.com", "_acme-challenge.api", "v")
+	_, err = svc.RemoveValue(ctx, readOnly, "example.com", "_acme-challenge.api", "v")
 	assert.True(t, fault.Is(err, fault.Forbidden), "%v", err)
-	_, _, err = svc.AddValue(ctx, anyone, "example.com", "_acme-challenge.api", "bad\nvalue", 0)
+	_, err = svc.AddValue(ctx, anyone, "example.com", "_acme-challenge.api", "bad\nvalue", 0)
 	assert.True(t, fault.Is(err, fault.Invalid), "%v", err)
 	assert.Len(t, emu.Records("example.com"), 5, "nothing written")
 }

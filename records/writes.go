@@ -21,17 +21,55 @@ type NewRecord struct {
 	TTL    *int // nil means the service's TTL
 }
 
+// WriteOptions change how a write is made.
+type WriteOptions struct {
+	// DryRun makes every lookup and check of the write and sends nothing:
+	// the Outcome says what would have been sent.
+	DryRun bool
+}
+
+// Op is one operation a write sends to DNSimple, as its plan shows it.
+type Op struct {
+	Op     string // create, update or delete
+	Record Record // as it would be: a record to create has no id yet
+}
+
+// Outcome is what a write did, or, for a dry run, would do.
+type Outcome struct {
+	Action Action
+	// Records are what the write is about: the record it leaves in place
+	// (a create, an upsert, an update, an added value), or the records it
+	// removed.
+	Records []Record
+	// Plan is the operations sent, or that a dry run would send.
+	Plan   []Op
+	DryRun bool
+	// zone is where the write was; removed says that it removed records,
+	// so that its spreading is the zone's.
+	zone    string
+	removed bool
+}
+
+// Record is the one record of the outcome, or the zero Record.
+func (o Outcome) Record() Record {
+	if len(o.Records) == 0 {
+		return Record{}
+	}
+	return o.Records[0]
+}
+
 // planner decides the change to a record set from the records it holds
 // now (oldest first), and the action that change is. retry says that an
 // earlier attempt of this very change may or may not have landed: what
 // it sees may be its own doing.
 type planner func(existing []Record, retry bool) (upstream.Change, Action, error)
 
-// result is what a change to a record set did.
+// result is what a change to a record set did (or would do).
 type result struct {
 	before []Record // the set as it was
-	after  []Record // and as it is now
+	after  []Record // and as it is now (or would be)
 	action Action
+	plan   []Op
 }
 
 // changeSet is how every write to a record set runs: the permission
@@ -43,7 +81,20 @@ type result struct {
 // it succeeded, else its failure stands. A write refused because the set
 // was not as believed (a cached look gone stale) is planned anew on what
 // is there, once.
-func (s *Service) changeSet(ctx context.Context, set recordSet, plan planner) (result, error) {
+func (s *Service) changeSet(ctx context.Context, set recordSet, opts WriteOptions, plan planner) (result, error) {
+	if opts.DryRun {
+		// Everything but the change: no lock is needed to send nothing.
+		before, err := s.find(ctx, set)
+		if err != nil {
+			return result{}, err
+		}
+		change, action, err := plan(before, false)
+		if err != nil {
+			return result{}, err
+		}
+		ops := planOf(set, before, change)
+		return result{before: before, after: afterChange(before, change, plannedAnswer(ops)), action: action, plan: ops}, nil
+	}
 	lease, err := s.locks.Lock(ctx, set.lockKey())
 	if err != nil {
 		return result{}, err
@@ -80,7 +131,7 @@ func (s *Service) changeSet(ctx context.Context, set recordSet, plan planner) (r
 		var applied upstream.Applied
 		applied, kept, err = s.apply(ctx, lease, set, change)
 		if err == nil {
-			return result{before: before, after: afterChange(before, change, applied), action: action}, nil
+			return result{before: before, after: afterChange(before, change, applied), action: action, plan: planOf(set, before, change)}, nil
 		}
 		if !kept || attempt > 1 || ctx.Err() != nil {
 			return result{}, err
@@ -141,6 +192,46 @@ func (s *Service) noticeLost(ctx context.Context, lease state.Lease, set recordS
 	}
 }
 
+// planOf is a change as a plan shows it.
+func planOf(set recordSet, before []Record, change upstream.Change) []Op {
+	var ops []Op
+	byID := func(id int64) Record {
+		if i := slices.IndexFunc(before, func(r Record) bool { return r.ID == id }); i >= 0 {
+			return before[i]
+		}
+		return Record{ID: id, Zone: set.zone, Name: set.name, Type: set.typ}
+	}
+	for _, c := range change.Creates {
+		ops = append(ops, Op{Op: "create", Record: Record{Zone: set.zone, Name: set.name, Type: set.typ, Target: c.Content, TTL: c.TTL}})
+	}
+	for _, u := range change.Updates {
+		r := byID(u.ID)
+		r.Target = u.Content
+		ops = append(ops, Op{Op: "update", Record: r})
+	}
+	for _, id := range change.Deletes {
+		ops = append(ops, Op{Op: "delete", Record: byID(id)})
+	}
+	return ops
+}
+
+// plannedAnswer is what DNSimple would answer a plan with, for a dry run
+// to show the set as it would be.
+func plannedAnswer(ops []Op) upstream.Applied {
+	var applied upstream.Applied
+	for _, op := range ops {
+		r := upstream.Record{ID: op.Record.ID, Zone: op.Record.Zone, Name: op.Record.Name, Type: string(op.Record.Type),
+			Content: op.Record.Target, TTL: op.Record.TTL, CreatedAt: op.Record.Created, UpdatedAt: op.Record.Updated}
+		switch op.Op {
+		case "create":
+			applied.Created = append(applied.Created, r)
+		case "update":
+			applied.Updated = append(applied.Updated, r)
+		}
+	}
+	return applied
+}
+
 // afterChange is what a set holds once change is applied.
 func afterChange(before []Record, change upstream.Change, applied upstream.Applied) []Record {
 	var after []Record
@@ -175,27 +266,27 @@ func (s *Service) CheckWrite(ctx context.Context, c Caller, rawType, rawZone, ra
 
 // Create adds a record; it is a conflict if that type and name already has
 // one (use Upsert to replace).
-func (s *Service) Create(ctx context.Context, c Caller, in NewRecord) (rec Record, err error) {
+func (s *Service) Create(ctx context.Context, c Caller, in NewRecord, opts WriteOptions) (o Outcome, err error) {
 	set, err := s.parseSet(in.Type, in.Zone, in.Name)
 	if err != nil {
-		return Record{}, err
+		return Outcome{}, err
 	}
 	target, err := ParseTarget(set.typ, in.Target)
 	if err != nil {
-		return Record{}, err
+		return Outcome{}, err
 	}
 	ttl := s.ttl
 	if in.TTL != nil {
 		if err := CheckTTL(*in.TTL); err != nil {
-			return Record{}, err
+			return Outcome{}, err
 		}
 		ttl = *in.TTL
 	}
-	defer func() { s.auditResult(ctx, c, "create", set.String(), Created, err) }()
+	defer func() { s.auditResult(ctx, c, "create", set.String(), Created, err, opts) }()
 	if err := s.check(c, write, set); err != nil {
-		return Record{}, err
+		return Outcome{}, err
 	}
-	r, err := s.changeSet(ctx, set, func(existing []Record, retry bool) (upstream.Change, Action, error) {
+	r, err := s.changeSet(ctx, set, opts, func(existing []Record, retry bool) (upstream.Change, Action, error) {
 		switch {
 		case retry && len(existing) == 1 && existing[0].Target == target && existing[0].TTL == ttl:
 			return upstream.Change{}, Created, nil // ours, from the attempt whose outcome was unknown
@@ -207,9 +298,9 @@ func (s *Service) Create(ctx context.Context, c Caller, in NewRecord) (rec Recor
 		return set.create(target, ttl), Created, nil
 	})
 	if err != nil {
-		return Record{}, err
+		return Outcome{}, err
 	}
-	return only(r.after, target)
+	return r.keeping(set, opts, target)
 }
 
 // Upsert makes the record set converge on one target: afterwards exactly
@@ -217,20 +308,20 @@ func (s *Service) Create(ctx context.Context, c Caller, in NewRecord) (rec Recor
 // found are removed in the same change. When the set already is exactly
 // that, nothing is written and the action is Unchanged. Concurrent upserts
 // of one name run one after the other.
-func (s *Service) Upsert(ctx context.Context, c Caller, rawType, rawZone, rawName, rawTarget string) (rec Record, action Action, err error) {
+func (s *Service) Upsert(ctx context.Context, c Caller, rawType, rawZone, rawName, rawTarget string, opts WriteOptions) (o Outcome, err error) {
 	set, err := s.parseSet(rawType, rawZone, rawName)
 	if err != nil {
-		return Record{}, "", err
+		return Outcome{}, err
 	}
 	target, err := ParseTarget(set.typ, rawTarget)
 	if err != nil {
-		return Record{}, "", err
+		return Outcome{}, err
 	}
-	defer func() { s.auditResult(ctx, c, "upsert", set.String(), action, err) }()
+	defer func() { s.auditResult(ctx, c, "upsert", set.String(), o.Action, err, opts) }()
 	if err := s.check(c, write, set); err != nil {
-		return Record{}, "", err
+		return Outcome{}, err
 	}
-	r, err := s.changeSet(ctx, set, func(existing []Record, _ bool) (upstream.Change, Action, error) {
+	r, err := s.changeSet(ctx, set, opts, func(existing []Record, _ bool) (upstream.Change, Action, error) {
 		if len(existing) == 0 {
 			return set.create(target, s.ttl), Created, nil
 		}
@@ -250,25 +341,24 @@ func (s *Service) Upsert(ctx context.Context, c Caller, rawType, rawZone, rawNam
 		return change, Updated, nil
 	})
 	if err != nil {
-		return Record{}, "", err
+		return Outcome{}, err
 	}
-	rec, err = only(r.after, target)
-	return rec, r.action, err
+	return r.keeping(set, opts, target)
 }
 
-// DeleteSet removes every record of a type at a name and returns them as
-// they were; a NotFound error if there were none.
-func (s *Service) DeleteSet(ctx context.Context, c Caller, rawType, rawZone, rawName string) (deleted []Record, err error) {
+// DeleteSet removes every record of a type at a name; the Outcome holds
+// them as they were. A NotFound error if there were none.
+func (s *Service) DeleteSet(ctx context.Context, c Caller, rawType, rawZone, rawName string, opts WriteOptions) (o Outcome, err error) {
 	set, err := s.parseSet(rawType, rawZone, rawName)
 	if err != nil {
-		return nil, err
+		return Outcome{}, err
 	}
-	defer func() { s.auditResult(ctx, c, "delete-set", set.String(), Deleted, err) }()
+	defer func() { s.auditResult(ctx, c, "delete-set", set.String(), Deleted, err, opts) }()
 	if err := s.check(c, write, set); err != nil {
-		return nil, err
+		return Outcome{}, err
 	}
 	var first []Record // the set as the first attempt saw it
-	_, err = s.changeSet(ctx, set, func(existing []Record, retry bool) (upstream.Change, Action, error) {
+	r, err := s.changeSet(ctx, set, opts, func(existing []Record, retry bool) (upstream.Change, Action, error) {
 		if !retry {
 			first = existing
 		}
@@ -277,7 +367,10 @@ func (s *Service) DeleteSet(ctx context.Context, c Caller, rawType, rawZone, raw
 		}
 		return deleteAllBut(existing, 0), Deleted, nil
 	})
-	return first, err
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Action: Deleted, Records: first, Plan: r.plan, DryRun: opts.DryRun, zone: set.zone, removed: true}, nil
 }
 
 // AddValue adds one TXT value at a name, leaving the other values there
@@ -285,20 +378,20 @@ func (s *Service) DeleteSet(ctx context.Context, c Caller, rawType, rawZone, raw
 // the name holds value exactly once. With keep above zero, only the newest
 // keep values stay, the one added counting as the newest (acme-dns keeps
 // two). The action is Created, or Unchanged when nothing had to change.
-func (s *Service) AddValue(ctx context.Context, c Caller, rawZone, rawName, rawValue string, keep int) (rec Record, action Action, err error) {
+func (s *Service) AddValue(ctx context.Context, c Caller, rawZone, rawName, rawValue string, keep int) (o Outcome, err error) {
 	set, err := s.parseSet(string(TXT), rawZone, rawName)
 	if err != nil {
-		return Record{}, "", err
+		return Outcome{}, err
 	}
 	value, err := ParseTarget(TXT, rawValue)
 	if err != nil {
-		return Record{}, "", err
+		return Outcome{}, err
 	}
-	defer func() { s.auditResult(ctx, c, "add-value", set.String(), action, err) }()
+	defer func() { s.auditResult(ctx, c, "add-value", set.String(), o.Action, err, WriteOptions{}) }()
 	if err := s.check(c, write, set); err != nil {
-		return Record{}, "", err
+		return Outcome{}, err
 	}
-	r, err := s.changeSet(ctx, set, func(existing []Record, _ bool) (upstream.Change, Action, error) {
+	r, err := s.changeSet(ctx, set, WriteOptions{}, func(existing []Record, _ bool) (upstream.Change, Action, error) {
 		var change upstream.Change
 		var others []Record
 		found := false
@@ -328,29 +421,28 @@ func (s *Service) AddValue(ctx context.Context, c Caller, rawZone, rawName, rawV
 		return change, Unchanged, nil
 	})
 	if err != nil {
-		return Record{}, "", err
+		return Outcome{}, err
 	}
-	rec, err = only(r.after, value)
-	return rec, r.action, err
+	return r.keeping(set, WriteOptions{}, value)
 }
 
 // RemoveValue removes one TXT value from a name (every record holding it),
 // leaving the others. A value that is not there is no error: the action
 // is then Unchanged.
-func (s *Service) RemoveValue(ctx context.Context, c Caller, rawZone, rawName, rawValue string) (removed []Record, action Action, err error) {
+func (s *Service) RemoveValue(ctx context.Context, c Caller, rawZone, rawName, rawValue string) (o Outcome, err error) {
 	set, err := s.parseSet(string(TXT), rawZone, rawName)
 	if err != nil {
-		return nil, "", err
+		return Outcome{}, err
 	}
 	value, err := ParseTarget(TXT, rawValue)
 	if err != nil {
-		return nil, "", err
+		return Outcome{}, err
 	}
-	defer func() { s.auditResult(ctx, c, "remove-value", set.String(), action, err) }()
+	defer func() { s.auditResult(ctx, c, "remove-value", set.String(), o.Action, err, WriteOptions{}) }()
 	if err := s.check(c, write, set); err != nil {
-		return nil, "", err
+		return Outcome{}, err
 	}
-	r, err := s.changeSet(ctx, set, func(existing []Record, _ bool) (upstream.Change, Action, error) {
+	r, err := s.changeSet(ctx, set, WriteOptions{}, func(existing []Record, _ bool) (upstream.Change, Action, error) {
 		var change upstream.Change
 		for _, r := range existing {
 			if r.Target == value {
@@ -363,35 +455,37 @@ func (s *Service) RemoveValue(ctx context.Context, c Caller, rawZone, rawName, r
 		return change, Deleted, nil
 	})
 	if err != nil {
-		return nil, "", err
+		return Outcome{}, err
 	}
+	o = Outcome{Action: r.action, Plan: r.plan, zone: set.zone, removed: true}
 	for _, rec := range r.before {
 		if rec.Target == value {
-			removed = append(removed, rec)
+			o.Records = append(o.Records, rec)
 		}
 	}
-	return removed, r.action, nil
+	return o, nil
 }
 
 // Update points the record with that id at a new target. Its set is read
 // again under the name's lock, so "unchanged" is decided on what DNSimple
 // holds, not on what it held before a concurrent change.
-func (s *Service) Update(ctx context.Context, c Caller, id int64, rawTarget string) (rec Record, action Action, err error) {
+func (s *Service) Update(ctx context.Context, c Caller, id int64, rawTarget string, opts WriteOptions) (o Outcome, err error) {
 	what := fmt.Sprintf("id %d", id)
-	defer func() { s.auditResult(ctx, c, "update", what, action, err) }()
+	defer func() { s.auditResult(ctx, c, "update", what, o.Action, err, opts) }()
 	if err := c.allowsUse(write); err != nil {
-		return Record{}, "", err
+		return Outcome{}, err
 	}
 	found, err := s.byID(ctx, c, id, write)
 	if err != nil {
-		return Record{}, "", err
+		return Outcome{}, err
 	}
 	what = fmt.Sprintf("%s (id %d)", setOf(found), id)
 	target, err := ParseTarget(found.Type, rawTarget)
 	if err != nil {
-		return Record{}, "", err
+		return Outcome{}, err
 	}
-	r, err := s.changeSet(ctx, setOf(found), func(existing []Record, _ bool) (upstream.Change, Action, error) {
+	set := setOf(found)
+	r, err := s.changeSet(ctx, set, opts, func(existing []Record, _ bool) (upstream.Change, Action, error) {
 		i := slices.IndexFunc(existing, func(r Record) bool { return r.ID == id })
 		switch {
 		case i < 0:
@@ -402,28 +496,24 @@ func (s *Service) Update(ctx context.Context, c Caller, id int64, rawTarget stri
 		return upstream.Change{Updates: []upstream.Update{{ID: id, Content: target}}}, Updated, nil
 	})
 	if err != nil {
-		return Record{}, "", err
+		return Outcome{}, err
 	}
-	i := slices.IndexFunc(r.after, func(r Record) bool { return r.ID == id })
-	if i < 0 {
-		return Record{}, "", upstream.Nonsense("update "+what, "the record is not in its set after the update")
-	}
-	return r.after[i], r.action, nil
+	return r.keeping(set, opts, target)
 }
 
-// Delete removes the record with that id and returns it as it was.
-func (s *Service) Delete(ctx context.Context, c Caller, id int64) (rec Record, err error) {
+// Delete removes the record with that id; the Outcome holds it as it was.
+func (s *Service) Delete(ctx context.Context, c Caller, id int64, opts WriteOptions) (o Outcome, err error) {
 	what := fmt.Sprintf("id %d", id)
-	defer func() { s.auditResult(ctx, c, "delete", what, Deleted, err) }()
+	defer func() { s.auditResult(ctx, c, "delete", what, Deleted, err, opts) }()
 	if err := c.allowsUse(write); err != nil {
-		return Record{}, err
+		return Outcome{}, err
 	}
 	found, err := s.byID(ctx, c, id, write)
 	if err != nil {
-		return Record{}, err
+		return Outcome{}, err
 	}
 	what = fmt.Sprintf("%s (id %d)", setOf(found), id)
-	_, err = s.changeSet(ctx, setOf(found), func(existing []Record, retry bool) (upstream.Change, Action, error) {
+	r, err := s.changeSet(ctx, setOf(found), opts, func(existing []Record, retry bool) (upstream.Change, Action, error) {
 		switch {
 		case slices.ContainsFunc(existing, func(r Record) bool { return r.ID == id }):
 			return upstream.Change{Deletes: []int64{id}}, Deleted, nil
@@ -433,9 +523,18 @@ func (s *Service) Delete(ctx context.Context, c Caller, id int64) (rec Record, e
 		return upstream.Change{}, "", notFoundf("record %d does not exist", id)
 	})
 	if err != nil {
-		return Record{}, err
+		return Outcome{}, err
 	}
-	return found, nil
+	return Outcome{Action: Deleted, Records: []Record{found}, Plan: r.plan, DryRun: opts.DryRun, zone: found.Zone, removed: true}, nil
+}
+
+// keeping is the outcome of a write that leaves one record holding target.
+func (r result) keeping(set recordSet, opts WriteOptions, target string) (Outcome, error) {
+	rec, err := only(r.after, target)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Action: r.action, Records: []Record{rec}, Plan: r.plan, DryRun: opts.DryRun, zone: set.zone}, nil
 }
 
 // lockKey names what concurrent writes are serialised on: every type at

@@ -106,7 +106,9 @@ func (c *Cached) Apply(ctx context.Context, zone string, change Change) (Applied
 	// The write may have outlived its caller: the cache is told anyway.
 	ctx = context.WithoutCancel(ctx)
 	key := setKey(zone, change.Name, change.Type)
-	_ = c.cache.Delete(ctx, zoneKey(zone))
+	// The zone's listing and the name's lookup of every type hold the set
+	// too: they are dropped, to be read again.
+	_ = c.cache.Delete(ctx, zoneKey(zone), setKey(zone, change.Name, ""))
 	if err != nil {
 		_ = c.cache.Delete(ctx, key)
 		return applied, err

@@ -118,7 +118,11 @@ func (d *DNSimple) Records(ctx context.Context, zone string) ([]Record, error) {
 // FindRecords implements Provider.
 func (d *DNSimple) FindRecords(ctx context.Context, zone, name, recordType string) ([]Record, error) {
 	op := fmt.Sprintf("look up %s records of %q in %s", recordType, name, zone)
-	return d.list(ctx, op, zone, dnsimple.ZoneRecordListOptions{Name: &name, Type: &recordType})
+	opts := dnsimple.ZoneRecordListOptions{Name: &name}
+	if recordType != "" {
+		opts.Type = &recordType
+	}
+	return d.list(ctx, op, zone, opts)
 }
 
 // list fetches every page of a filtered listing, sorted by id so that a

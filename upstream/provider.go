@@ -15,7 +15,8 @@ type Provider interface {
 	// following pagination to the end.
 	Records(ctx context.Context, zone string) ([]Record, error)
 	// FindRecords lists the records of one name and type (name "" is the
-	// apex), using the provider's filters rather than listing the zone.
+	// apex; type "" is every type), using the provider's filters rather
+	// than listing the zone.
 	FindRecords(ctx context.Context, zone, name, recordType string) ([]Record, error)
 	// Record fetches one record by id; ErrNotFound if the zone has no such
 	// record.

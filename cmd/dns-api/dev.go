@@ -25,6 +25,9 @@ const (
 	devBlacklist = "www"
 )
 
+// devPropagation is how long the emulator takes to spread a change.
+const devPropagation = 3 * time.Second
+
 func devZones() []string { return []string{"example.com", "example.org"} }
 
 // dev runs the service against an in-process DNSimple emulator, both on
@@ -54,7 +57,9 @@ func dev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// The emulator: DNSimple's API on a loopback port of its own, reached
 	// over real HTTP by the real client, exactly as in production.
-	emu, err := emulator.New(emulator.Options{Token: accountToken, Zones: devZones()})
+	// DNSimple takes a few seconds to spread a change to its name servers:
+	// so does the emulator here, so that ?wait= can be tried.
+	emu, err := emulator.New(emulator.Options{Token: accountToken, Zones: devZones(), PropagationDelay: devPropagation})
 	if err != nil {
 		return err
 	}

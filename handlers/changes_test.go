@@ -1,0 +1,225 @@
+package handlers_test
+
+// Tests of what makes a change trustworthy before and after: dry runs,
+// waiting until every name server serves it, and lookups.
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dns-api/dns-api/upstream/emulator"
+)
+
+func (a answer) meta() map[string]any {
+	m, _ := a.body["meta"].(map[string]any)
+	return m
+}
+
+func TestWaitUntilDistributed(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{propagation: 300 * time.Millisecond})
+	upsert := func(target, wait string) answer {
+		return s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/" + target + "?wait=" + wait, token: aliceToken})
+	}
+
+	a := upsert("203.0.113.7", "5s")
+	assert.Equal(t, http.StatusCreated, a.status, "distributed within the wait: the write's usual status: %s", a.raw)
+	assert.Equal(t, true, a.meta()["distributed"])
+
+	a = upsert("203.0.113.8", "200ms")
+	assert.Equal(t, http.StatusAccepted, a.status, "the wait ended first: %s", a.raw)
+	assert.Equal(t, false, a.meta()["distributed"])
+	assert.Equal(t, "updated", a.action(), "the change is made all the same")
+	assert.Equal(t, "203.0.113.8", s.set("example.com", "api", "A")[0].Content)
+
+	a = upsert("203.0.113.8", "5s")
+	assert.Equal(t, http.StatusOK, a.status, "an unchanged upsert still waits for the earlier change to spread: %s", a.raw)
+	assert.Equal(t, "unchanged", a.action())
+	assert.Equal(t, true, a.meta()["distributed"])
+
+	// A check that fails is tried again within the wait, and never turns
+	// the change into an error.
+	s.emu.FailDistributionChecks(true)
+	go func() { time.Sleep(300 * time.Millisecond); s.emu.FailDistributionChecks(false) }()
+	a = upsert("203.0.113.9", "5s")
+	assert.Equal(t, http.StatusOK, a.status, a.raw)
+	assert.Equal(t, true, a.meta()["distributed"])
+	s.emu.FailDistributionChecks(true)
+	a = upsert("203.0.113.10", "1s")
+	assert.Equal(t, http.StatusAccepted, a.status, "failing checks all along: a 202, not an error: %s", a.raw)
+	s.emu.FailDistributionChecks(false)
+
+	// Deletions wait on the zone's check.
+	s.calls()
+	a = s.do(request{method: http.MethodDelete, path: "/records/A/example.com/api?wait=5s", token: aliceToken})
+	assert.Equal(t, http.StatusOK, a.status, a.raw)
+	assert.Equal(t, true, a.meta()["distributed"])
+	var zoneChecks int
+	for _, c := range s.calls() {
+		if strings.HasSuffix(c, "/zones/example.com/distribution") {
+			zoneChecks++
+		}
+		assert.False(t, strings.Contains(c, "/records/") && strings.HasSuffix(c, "/distribution"),
+			"no record check for a deletion: %s", c)
+	}
+	assert.Positive(t, zoneChecks)
+
+	// Every write takes wait: the JSON create, PATCH, DELETE by id, ACME.
+	a = s.do(request{method: http.MethodPost, path: "/records?wait=5s", token: aliceToken,
+		body: `{"domain_type":"A","domain":"example.com","subdomain":"json","to":"203.0.113.7"}`})
+	require.Equal(t, http.StatusCreated, a.status, a.raw)
+	assert.Equal(t, true, a.meta()["distributed"])
+	id := strconv.FormatInt(int64(a.data()["id"].(float64)), 10)
+	a = s.do(request{method: http.MethodPatch, path: "/records/" + id + "?wait=5s", token: aliceToken, body: `{"to":"203.0.113.8"}`})
+	assert.Equal(t, true, a.meta()["distributed"], a.raw)
+	a = s.do(request{method: http.MethodDelete, path: "/records/" + id + "?wait=5s", token: aliceToken})
+	assert.Equal(t, true, a.meta()["distributed"], a.raw)
+	a = s.acme("present?wait=5s", `{"fqdn":"_acme-challenge.api.example.com.","value":"v"}`, "Bearer "+aliceToken)
+	assert.Equal(t, http.StatusOK, a.status, a.raw)
+	assert.Equal(t, true, a.meta()["distributed"])
+	a = s.acme("cleanup?wait=5s", `{"fqdn":"_acme-challenge.api.example.com.","value":"v"}`, "Bearer "+aliceToken)
+	assert.Equal(t, true, a.meta()["distributed"], a.raw)
+}
+
+func TestWaitIsBounded(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{timeout: time.Second}) // a 3s request deadline
+	for _, wait := range []string{"10s", "1h", "-1s", "0", "soon", "5"} {
+		a := s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.7?wait=" + wait, token: aliceToken})
+		assert.Equal(t, http.StatusBadRequest, a.status, "%s: %s", wait, a.raw)
+	}
+	a := s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.7?wait=10s", token: aliceToken})
+	assert.Contains(t, a.title(), "at most 2s", "the refusal says the limit")
+	assert.Zero(t, s.writes())
+}
+
+func TestDryRun(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{blacklist: []string{"www"}})
+	s.seed("example.com",
+		emulator.Record{Name: "dup", Type: "A", Content: "192.0.2.1"},
+		emulator.Record{Name: "dup", Type: "A", Content: "192.0.2.2"},
+		emulator.Record{Name: "one", Type: "A", Content: "192.0.2.3"})
+	one := s.set("example.com", "one", "A")[0]
+	oneID := strconv.FormatInt(one.ID, 10)
+	writes := []struct {
+		name   string
+		req    request
+		action string
+		plan   []string // "op to"
+	}{
+		{"upsert creating", request{method: http.MethodPost, path: "/records/A/example.com/new/203.0.113.7"}, "created", []string{"create 203.0.113.7"}},
+		{"upsert converging", request{method: http.MethodPost, path: "/records/A/example.com/dup/192.0.2.2"}, "updated", []string{"delete 192.0.2.1"}},
+		{"upsert updating", request{method: http.MethodPost, path: "/records/A/example.com/one/203.0.113.9"}, "updated", []string{"update 203.0.113.9"}},
+		{"upsert unchanged", request{method: http.MethodPost, path: "/records/A/example.com/one/192.0.2.3"}, "unchanged", nil},
+		{"JSON create", request{method: http.MethodPost, path: "/records", body: `{"domain_type":"TXT","domain":"example.org","subdomain":"hello","to":"hi there"}`}, "created", []string{"create hi there"}},
+		{"PATCH", request{method: http.MethodPatch, path: "/records/" + oneID, body: `{"to":"203.0.113.10"}`}, "updated", []string{"update 203.0.113.10"}},
+		{"DELETE by id", request{method: http.MethodDelete, path: "/records/" + oneID}, "deleted", []string{"delete 192.0.2.3"}},
+		{"DELETE by path", request{method: http.MethodDelete, path: "/records/A/example.com/dup"}, "deleted", []string{"delete 192.0.2.1", "delete 192.0.2.2"}},
+	}
+	before := s.emu.Records("example.com")
+	beforeOrg := s.emu.Records("example.org")
+	for _, w := range writes {
+		r := w.req
+		r.token = aliceToken
+		r.path += "?dry_run=true"
+		s.calls()
+		a := s.do(r)
+		require.Equal(t, http.StatusOK, a.status, "%s: %s", w.name, a.raw)
+		assert.Equal(t, true, a.meta()["dry_run"], w.name)
+		assert.Equal(t, w.action, a.action(), w.name)
+		var plan []string
+		for _, op := range a.meta()["plan"].([]any) {
+			op := op.(map[string]any)
+			plan = append(plan, op["op"].(string)+" "+op["record"].(map[string]any)["to"].(string))
+		}
+		assert.Equal(t, w.plan, plan, w.name)
+		for _, c := range s.calls() {
+			assert.True(t, strings.HasPrefix(c, "GET "), "%s: a dry run sends no write: %s", w.name, c)
+		}
+	}
+	assert.Equal(t, before, s.emu.Records("example.com"), "the zone is byte for byte as it was")
+	assert.Equal(t, beforeOrg, s.emu.Records("example.org"))
+	assert.Contains(t, s.logs.String(), `"dry_run":true`, "the audit log marks dry runs")
+
+	// The plan is what the real write then does.
+	a := s.do(request{method: http.MethodPost, path: "/records/A/example.com/dup/192.0.2.2?dry_run=1", token: aliceToken})
+	planned := a.meta()["plan"].([]any)[0].(map[string]any)["record"].(map[string]any)["id"]
+	s.calls()
+	a = s.do(request{method: http.MethodPost, path: "/records/A/example.com/dup/192.0.2.2", token: aliceToken})
+	require.Equal(t, http.StatusOK, a.status)
+	calls := s.calls()
+	require.Len(t, calls, 1)
+	assert.Equal(t, fmt.Sprintf("DELETE /v2/1010/zones/example.com/records/%.0f", planned), calls[0])
+
+	// Refusals are the real write's refusals.
+	for _, r := range []request{
+		{method: http.MethodPost, path: "/records/A/example.com/www/203.0.113.7?dry_run=true", token: aliceToken},
+		{method: http.MethodPost, path: "/records/A/example.com/x/203.0.113.7?dry_run=true", token: token(`{"username":"alice","scope":"dns:read"}`)},
+	} {
+		assert.Equal(t, http.StatusForbidden, s.do(r).status)
+	}
+	a = s.do(request{method: http.MethodPost, path: "/records?dry_run=true", token: aliceToken,
+		body: `{"domain_type":"A","domain":"example.com","subdomain":"dup","to":"203.0.113.7"}`})
+	assert.Equal(t, http.StatusConflict, a.status)
+	for _, bad := range []string{"maybe", "yes!"} {
+		assert.Equal(t, http.StatusBadRequest, s.do(request{method: http.MethodPost, path: "/records/A/example.com/x/203.0.113.7?dry_run=" + bad, token: aliceToken}).status)
+	}
+	// Not on the client protocols, which would otherwise write.
+	a = s.acme("present?dry_run=true", `{"fqdn":"_acme-challenge.api.example.com.","value":"v"}`, "Bearer "+aliceToken)
+	assert.Equal(t, http.StatusBadRequest, a.status, a.raw)
+	assert.Empty(t, s.txtValues("example.com", "_acme-challenge.api"))
+}
+
+func TestLookupsAndFilters(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{blacklist: []string{"www"}})
+	s.seed("example.com",
+		emulator.Record{Name: "api", Type: "A", Content: "192.0.2.1"},
+		emulator.Record{Name: "api", Type: "AAAA", Content: "2001:db8::1"},
+		emulator.Record{Name: "web", Type: "A", Content: "192.0.2.2"},
+		emulator.Record{Name: "www", Type: "A", Content: "192.0.2.3"})
+	s.seed("example.org", emulator.Record{Name: "api", Type: "A", Content: "192.0.2.4"})
+	s.calls()
+
+	a := s.do(request{method: http.MethodGet, path: "/records/A/example.com/api", token: aliceToken})
+	require.Equal(t, http.StatusOK, a.status, a.raw)
+	require.Len(t, a.list(), 1)
+	assert.Equal(t, "192.0.2.1", a.list()[0].(map[string]any)["to"])
+	calls := s.calls()
+	require.Len(t, calls, 1)
+	assert.Contains(t, calls[0], "/zones/example.com/records?")
+	assert.Contains(t, calls[0], "name=api")
+	assert.Contains(t, calls[0], "type=A")
+	assert.Equal(t, http.StatusNotFound, s.do(request{method: http.MethodGet, path: "/records/CNAME/example.com/api", token: aliceToken}).status)
+	assert.Equal(t, http.StatusForbidden, s.do(request{method: http.MethodGet, path: "/records/A/example.com/www", token: aliceToken}).status)
+	assert.Equal(t, http.StatusBadRequest, s.do(request{method: http.MethodGet, path: "/records/MX/example.com/api", token: aliceToken}).status)
+	assert.Equal(t, http.StatusForbidden, s.do(request{method: http.MethodGet, path: "/records/A/example.com/api",
+		token: token(`{"username":"alice","scope":"dns:write"}`)}).status, "a lookup is a read")
+
+	list := func(query string) []string {
+		a := s.do(request{method: http.MethodGet, path: "/records?" + query, token: aliceToken})
+		require.Equal(t, http.StatusOK, a.status, "%s: %s", query, a.raw)
+		return fqdns(a)
+	}
+	s.calls()
+	assert.Equal(t, []string{"A api.example.com", "AAAA api.example.com"}, list("domain=example.com&subdomain=api"))
+	calls = s.calls()
+	require.Len(t, calls, 1, "one zone, one name: %v", calls)
+	assert.Contains(t, calls[0], "name=api")
+	assert.Equal(t, []string{"A api.example.com"}, list("domain=example.com&subdomain=api&type=a"))
+	assert.Equal(t, []string{"A api.example.com", "A api.example.org"}, list("subdomain=api&type=A"))
+	assert.Equal(t, []string{"A api.example.com", "A web.example.com", "A api.example.org"}, list("type=A"))
+	assert.Equal(t, []string{"A api.example.org"}, list("domain=example.org"))
+	for _, bad := range []string{"type=MX", "domain=example.net", "subdomain=a%20b", "subdomain=*"} {
+		a := s.do(request{method: http.MethodGet, path: "/records?" + bad, token: aliceToken})
+		assert.Equal(t, http.StatusBadRequest, a.status, "%s: %s", bad, a.raw)
+	}
+}
