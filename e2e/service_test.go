@@ -54,7 +54,7 @@ func startService(t *testing.T, blacklist ...string) *service {
 		TTL:             60,
 		BaseURL:         upstream.URL,
 		UpstreamTimeout: 5 * time.Second,
-		RequestTimeout:  20 * time.Second,
+		RequestTimeout:  25 * time.Second, // the default: the README's certbot hook waits 20s
 		MaxConnections:  100,
 	}
 	svc, err := app.New(context.Background(), cfg, app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
