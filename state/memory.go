@@ -56,21 +56,23 @@ func (m *Memory) Get(_ context.Context, key string) ([]byte, bool, error) {
 }
 
 // Set implements Cache.
-func (m *Memory) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
+func (m *Memory) Set(_ context.Context, values map[string][]byte, ttl time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	if len(m.entries) >= maxEntries {
+	if len(m.entries)+len(values) > maxEntries {
 		for k, e := range m.entries {
 			if !now.Before(e.expires) {
 				delete(m.entries, k)
 			}
 		}
-		if len(m.entries) >= maxEntries {
+		if len(m.entries)+len(values) > maxEntries {
 			clear(m.entries)
 		}
 	}
-	m.entries[key] = entry{value: value, expires: now.Add(ttl)}
+	for k, v := range values {
+		m.entries[k] = entry{value: v, expires: now.Add(ttl)}
+	}
 	return nil
 }
 

@@ -22,8 +22,9 @@ type Store interface {
 type Cache interface {
 	// Get returns the value of key, if it is there and fresh.
 	Get(ctx context.Context, key string) ([]byte, bool, error)
-	// Set stores value under key for ttl.
-	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// Set stores values by key, each for ttl, at once (one round trip to
+	// a shared store).
+	Set(ctx context.Context, values map[string][]byte, ttl time.Duration) error
 	// Delete removes keys.
 	Delete(ctx context.Context, keys ...string) error
 }

@@ -75,16 +75,19 @@ func (c *Cached) read(ctx context.Context, kind, key string, fetch func() ([]Rec
 	return rs, nil
 }
 
-// keep stores a record list under key, and the zone of each of its ids.
+// keep stores a record list under key, and the zone of each of its ids,
+// at once.
 func (c *Cached) keep(ctx context.Context, key string, rs []Record) {
 	raw, err := json.Marshal(rs)
 	if err != nil {
 		return
 	}
-	_ = c.cache.Set(ctx, key, raw, c.ttl)
+	values := make(map[string][]byte, len(rs)+1)
+	values[key] = raw
 	for _, r := range rs {
-		_ = c.cache.Set(ctx, idKey(r.ID), []byte(r.Zone), c.ttl)
+		values[idKey(r.ID)] = []byte(r.Zone)
 	}
+	_ = c.cache.Set(ctx, values, c.ttl)
 }
 
 // Record implements Provider. Ids are unique in the account: when the

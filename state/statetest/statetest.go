@@ -35,15 +35,18 @@ func testCache(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
 	_, ok, err := a.Get(ctx, "k")
 	require.NoError(t, err)
 	assert.False(t, ok, "an empty cache")
-	require.NoError(t, a.Set(ctx, "k", []byte("v1"), time.Minute))
+	require.NoError(t, a.Set(ctx, map[string][]byte{"k": []byte("v1")}, time.Minute))
 	got, ok, err := b.Get(ctx, "k")
 	require.NoError(t, err)
 	require.True(t, ok, "one instance's entry is seen by the other")
 	assert.Equal(t, "v1", string(got))
-	require.NoError(t, b.Set(ctx, "k", []byte("v2"), time.Minute))
+	require.NoError(t, b.Set(ctx, map[string][]byte{"k": []byte("v2")}, time.Minute))
 	got, _, _ = a.Get(ctx, "k")
 	assert.Equal(t, "v2", string(got), "and its update")
-	require.NoError(t, a.Set(ctx, "other", []byte("x"), time.Minute))
+	require.NoError(t, a.Set(ctx, map[string][]byte{"other": []byte("x"), "third": []byte("y")}, time.Minute))
+	got, ok, err = b.Get(ctx, "third")
+	require.NoError(t, err)
+	assert.True(t, ok && string(got) == "y", "several values at once")
 	require.NoError(t, b.Delete(ctx, "k", "other", "never-set"))
 	for _, k := range []string{"k", "other"} {
 		_, ok, err = a.Get(ctx, k)
@@ -55,8 +58,8 @@ func testCache(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
 func testCacheExpiry(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
 	a, b := newStore(t)
 	ctx := context.Background()
-	require.NoError(t, a.Set(ctx, "short", []byte("v"), 50*time.Millisecond))
-	require.NoError(t, a.Set(ctx, "long", []byte("v"), time.Minute))
+	require.NoError(t, a.Set(ctx, map[string][]byte{"short": []byte("v")}, 50*time.Millisecond))
+	require.NoError(t, a.Set(ctx, map[string][]byte{"long": []byte("v")}, time.Minute))
 	// Never served after its time to live: wait until it is gone, with
 	// a bound that only stops a broken store from hanging the test.
 	require.Eventually(t, func() bool {
