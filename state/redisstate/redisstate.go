@@ -1,0 +1,423 @@
+// Package redisstate shares the service's state between instances through
+// Redis (Heroku's Key-Value Store): the read cache, the per-name locks and
+// DNSimple's rate budget, so that several instances behave as one. Redis
+// failing is not the service failing: while it does not answer, each
+// instance goes on with state of its own (and says so, once), and takes
+// the shared state back by itself when Redis returns.
+//
+// Locks are leases: a key set only if absent, holding a random owner
+// token, with a time to live longer than the longest write it guards,
+// renewed while it is held, and released only by its owner (a
+// compare-and-delete script). That is not Redlock-proof (no fencing): a
+// lease lost while Redis is unreachable, or a pause longer than the
+// lease, can let two writes of a name run at once. The service's upserts
+// converge (the next one of the name leaves one record), which repairs
+// what slips through.
+package redisstate
+
+import (
+	"context"
+	crand "crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dns-api/dns-api/state"
+)
+
+// Options configure a Store.
+type Options struct {
+	// URL is REDIS_URL: redis://, or rediss:// for TLS.
+	URL string
+	// TLSSkipVerify accepts any server certificate (Heroku's Key-Value
+	// Store has self-signed ones).
+	TLSSkipVerify bool
+	// Lease is how long a lock holds without renewal: longer than the
+	// longest write it guards.
+	Lease time.Duration
+	// Prefix starts every key (default "dns-api:").
+	Prefix string
+	// Logger says when Redis stops and starts answering.
+	Logger *slog.Logger
+	// Up, if set, is told whether Redis answers, at start and at each
+	// change.
+	Up func(bool)
+}
+
+// Deadlines of every call to Redis: a Redis that does not answer within
+// them is treated as down.
+const (
+	dialTimeout = 500 * time.Millisecond
+	ioTimeout   = 300 * time.Millisecond
+	// probeEvery is how often a down Redis is asked whether it is back.
+	probeEvery = time.Second
+)
+
+// Store is state shared through Redis, with this instance's own to fall
+// back on.
+type Store struct {
+	client *redis.Client
+	prefix string
+	lease  time.Duration
+	logger *slog.Logger
+	upHook func(bool)
+
+	up    atomic.Bool
+	local atomic.Pointer[state.Memory] // used while Redis is down; fresh at each outage
+	// budget is this instance's copy of the shared budget.
+	budget *state.Memory
+
+	budgetKey, budgetChannel string
+
+	stop chan struct{}
+	done sync.WaitGroup
+}
+
+var _ state.Store = (*Store)(nil)
+
+// New connects to Redis. A Redis that does not answer now is no error:
+// the store starts on its own state and takes Redis up when it answers.
+func New(ctx context.Context, opts Options) (*Store, error) {
+	ro, err := redis.ParseURL(opts.URL)
+	if err != nil {
+		return nil, errors.New("not a redis:// or rediss:// URL")
+	}
+	if ro.TLSConfig != nil && opts.TLSSkipVerify {
+		// Asked for: Heroku's Key-Value Store certificates are self-signed.
+		ro.TLSConfig.InsecureSkipVerify = true
+	}
+	if ro.TLSConfig != nil {
+		ro.TLSConfig.MinVersion = tls.VersionTLS12
+	}
+	ro.DialTimeout, ro.ReadTimeout, ro.WriteTimeout = dialTimeout, ioTimeout, ioTimeout
+	ro.PoolTimeout = dialTimeout
+	ro.MaxRetries = 1
+	ro.ContextTimeoutEnabled = true
+	if opts.Prefix == "" {
+		opts.Prefix = "dns-api:"
+	}
+	if opts.Lease <= 0 {
+		return nil, errors.New("redisstate: a positive lease is required")
+	}
+	if opts.Logger == nil {
+		return nil, errors.New("redisstate: a logger is required")
+	}
+	s := &Store{
+		client:        redis.NewClient(ro),
+		prefix:        opts.Prefix,
+		lease:         opts.Lease,
+		logger:        opts.Logger,
+		upHook:        opts.Up,
+		budgetKey:     opts.Prefix + "budget",
+		budgetChannel: opts.Prefix + "budget",
+		stop:          make(chan struct{}),
+	}
+	s.local.Store(state.NewMemory(nil))
+	s.budget = state.NewMemory(nil)
+	s.up.Store(true)
+	if err := s.client.Ping(ctx).Err(); err != nil {
+		s.down(err)
+	} else {
+		s.report(true)
+		s.syncBudget(ctx)
+	}
+	sub := s.client.Subscribe(ctx, s.budgetChannel)
+	if s.up.Load() {
+		// The subscription is active before New returns, so that no
+		// report from another instance is missed.
+		wait, cancel := context.WithTimeout(ctx, dialTimeout)
+		_, _ = sub.Receive(wait)
+		cancel()
+	}
+	s.done.Add(2)
+	go s.probe()
+	go s.listen(sub)
+	return s, nil
+}
+
+// Close stops the store's work and its connections.
+func (s *Store) Close() error {
+	close(s.stop)
+	err := s.client.Close()
+	s.done.Wait()
+	return err
+}
+
+// Up reports whether Redis answers.
+func (s *Store) Up() bool { return s.up.Load() }
+
+func (s *Store) report(up bool) {
+	if s.upHook != nil {
+		s.upHook(up)
+	}
+}
+
+// down switches to this instance's own state after a failed call, once
+// per outage, with a fresh local state (what it held from an earlier
+// outage may be stale).
+func (s *Store) down(err error) {
+	if s.up.CompareAndSwap(true, false) {
+		s.local.Store(state.NewMemory(nil))
+		s.logger.Warn("shared state unreachable: this instance goes on with its own", "error", err.Error())
+		s.report(false)
+	}
+}
+
+// probe asks a down Redis whether it is back, every probeEvery.
+func (s *Store) probe() {
+	defer s.done.Done()
+	ticker := time.NewTicker(probeEvery)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-ticker.C:
+		}
+		if s.up.Load() {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
+		if s.client.Ping(ctx).Err() == nil {
+			// What the cache holds was written without this instance's
+			// changes made meanwhile: start it afresh.
+			s.flushCache(ctx)
+			s.syncBudget(ctx)
+			s.up.Store(true)
+			s.logger.Info("shared state back")
+			s.report(true)
+		}
+		cancel()
+	}
+}
+
+// failed reports whether err is a failure of Redis (and switches to the
+// local state if so).
+func (s *Store) failed(err error) bool {
+	if err == nil || errors.Is(err, redis.Nil) {
+		return false
+	}
+	s.down(err)
+	return true
+}
+
+func (s *Store) cacheKey(key string) string { return s.prefix + "c:" + key }
+
+// Get implements state.Cache.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	if s.up.Load() {
+		value, err := s.client.Get(ctx, s.cacheKey(key)).Bytes()
+		if !s.failed(err) {
+			return value, err == nil, nil
+		}
+	}
+	return s.local.Load().Get(ctx, key)
+}
+
+// Set implements state.Cache, in one round trip.
+func (s *Store) Set(ctx context.Context, values map[string][]byte, ttl time.Duration) error {
+	if s.up.Load() {
+		_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for k, v := range values {
+				p.Set(ctx, s.cacheKey(k), v, ttl)
+			}
+			return nil
+		})
+		if !s.failed(err) {
+			return nil
+		}
+	}
+	return s.local.Load().Set(ctx, values, ttl)
+}
+
+// Delete implements state.Cache.
+func (s *Store) Delete(ctx context.Context, keys ...string) error {
+	if s.up.Load() {
+		full := make([]string, len(keys))
+		for i, k := range keys {
+			full[i] = s.cacheKey(k)
+		}
+		if !s.failed(s.client.Del(ctx, full...).Err()) {
+			return nil
+		}
+	}
+	return s.local.Load().Delete(ctx, keys...)
+}
+
+// flushCache deletes every cache entry, a batch at a time.
+func (s *Store) flushCache(ctx context.Context) {
+	iter := s.client.Scan(ctx, 0, s.prefix+"c:*", 500).Iterator()
+	var batch []string
+	for iter.Next(ctx) {
+		if batch = append(batch, iter.Val()); len(batch) == 500 {
+			s.client.Unlink(ctx, batch...)
+			batch = batch[:0]
+		}
+	}
+	if len(batch) > 0 {
+		s.client.Unlink(ctx, batch...)
+	}
+}
+
+// Scripts of the leases: renew and release only a lease still held by its
+// owner token.
+var (
+	renewScript   = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`)
+	releaseScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`)
+)
+
+// Lock implements state.Locker: it takes the name's lease in Redis,
+// waiting (and asking again, at short intervals) while another holder has
+// it.
+func (s *Store) Lock(ctx context.Context, key string) (state.Lease, error) {
+	var b [16]byte
+	_, _ = crand.Read(b[:])
+	token := hex.EncodeToString(b[:])
+	full := s.prefix + "l:" + key
+	wait := 5 * time.Millisecond
+	for s.up.Load() {
+		ok, err := s.client.SetNX(ctx, full, token, s.lease).Result()
+		if s.failed(err) {
+			break
+		}
+		if err == nil && ok {
+			return s.newLease(full, token), nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait/2 + time.Duration(rand.Int64N(int64(wait)))):
+		}
+		wait = min(2*wait, 100*time.Millisecond)
+	}
+	return s.local.Load().Lock(ctx, key)
+}
+
+// lease is a lock held in Redis, renewed every third of its life until it
+// is released, and lost if it cannot be renewed before it would expire.
+type lease struct {
+	s            *Store
+	key, token   string
+	lost, closed chan struct{}
+	once         sync.Once
+	renewed      sync.WaitGroup
+}
+
+func (s *Store) newLease(key, token string) *lease {
+	l := &lease{s: s, key: key, token: token, lost: make(chan struct{}), closed: make(chan struct{})}
+	l.renewed.Add(1)
+	go l.renew()
+	return l
+}
+
+func (l *lease) renew() {
+	defer l.renewed.Done()
+	held := time.Now() // the lease holds until held + lease
+	ticker := time.NewTicker(l.s.lease / 3)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-l.closed:
+			return
+		case <-l.s.stop:
+			return
+		case <-ticker.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+		renewed, err := renewScript.Run(ctx, l.s.client, []string{l.key}, l.token, l.s.lease.Milliseconds()).Int()
+		cancel()
+		switch {
+		case err == nil && renewed == 1:
+			held = time.Now()
+		case err == nil, time.Since(held) >= l.s.lease:
+			// Taken over, or expired while Redis did not answer.
+			close(l.lost)
+			return
+		}
+	}
+}
+
+func (l *lease) Lost() <-chan struct{} { return l.lost }
+
+func (l *lease) Unlock() {
+	l.once.Do(func() {
+		close(l.closed)
+		l.renewed.Wait()
+		ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+		defer cancel()
+		// A release that fails leaves the lease to expire.
+		_ = releaseScript.Run(ctx, l.s.client, []string{l.key}, l.token).Err()
+	})
+}
+
+// Spent implements state.Budget from this instance's copy, which the
+// other instances keep up to date: asking Redis on every call would add a
+// round trip to each.
+func (s *Store) Spent(ctx context.Context) (time.Time, bool) {
+	return s.budget.Spent(ctx)
+}
+
+// Report implements state.Budget: a spent budget, and a new window after
+// one, are told to every instance (the spent budget is kept in Redis
+// until its reset, for instances that start or come back meanwhile).
+func (s *Store) Report(ctx context.Context, remaining int, reset time.Time) {
+	_, wasSpent := s.budget.Spent(ctx)
+	s.budget.Report(ctx, remaining, reset)
+	_, spent := s.budget.Spent(ctx)
+	if !s.up.Load() || spent == wasSpent && !spent {
+		return
+	}
+	ms := strconv.FormatInt(reset.UnixMilli(), 10)
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if spent {
+			p.Set(ctx, s.budgetKey, ms, time.Until(reset))
+			p.Publish(ctx, s.budgetChannel, ms)
+		} else {
+			p.Del(ctx, s.budgetKey)
+			p.Publish(ctx, s.budgetChannel, "open:"+ms)
+		}
+		return nil
+	})
+	s.failed(err)
+}
+
+// syncBudget learns a spent budget another instance kept in Redis.
+func (s *Store) syncBudget(ctx context.Context) {
+	if ms, err := s.client.Get(ctx, s.budgetKey).Int64(); err == nil {
+		s.budget.Report(ctx, 0, time.UnixMilli(ms))
+	}
+}
+
+// listen learns, as it happens, that another instance found the budget
+// spent.
+func (s *Store) listen(sub *redis.PubSub) {
+	defer s.done.Done()
+	defer sub.Close()
+	messages := sub.Channel()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case m, ok := <-messages:
+			if !ok {
+				return
+			}
+			remaining, payload := 0, m.Payload
+			if rest, ok := strings.CutPrefix(payload, "open:"); ok {
+				remaining, payload = 1, rest
+			}
+			if ms, err := strconv.ParseInt(payload, 10, 64); err == nil {
+				s.budget.Report(context.Background(), remaining, time.UnixMilli(ms))
+			}
+		}
+	}
+}
