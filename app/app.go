@@ -19,6 +19,7 @@ import (
 	"github.com/dns-api/dns-api/metrics"
 	"github.com/dns-api/dns-api/records"
 	"github.com/dns-api/dns-api/state"
+	"github.com/dns-api/dns-api/state/redisstate"
 	"github.com/dns-api/dns-api/upstream"
 )
 
@@ -48,6 +49,7 @@ type App struct {
 	logger    *slog.Logger
 	handler   http.Handler
 	accountID string
+	closers   []func() error // what Close stops
 }
 
 // New builds the service the configuration describes: the DNSimple
@@ -64,7 +66,24 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	logger := slog.New(handlers.LogRequestIDs(opts.Logger.Handler()))
 	m := metrics.New(opts.Version)
-	store := state.NewMemory(nil)
+	a := &App{cfg: cfg, logger: logger}
+	var store state.Store = state.NewMemory(nil)
+	var sharedUp func() bool
+	if cfg.RedisURL != "" {
+		shared, err := redisstate.New(ctx, redisstate.Options{
+			URL:           cfg.RedisURL.Reveal(),
+			TLSSkipVerify: cfg.RedisTLSSkipVerify,
+			// Longer than the longest write a lock guards.
+			Lease:  cfg.RequestTimeout + 5*time.Second,
+			Logger: logger,
+			Up:     m.SharedState,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		store, sharedUp = shared, shared.Up
+		a.closers = append(a.closers, shared.Close)
+	}
 	observe := func(c upstream.Call) {
 		m.Call(c)
 		upstream.ReportTo(store)(c)
@@ -112,11 +131,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		TrustedProxies: cfg.TrustedProxies,
 		OnHeroku:       cfg.OnHeroku,
 		Metrics:        m,
+		SharedStateUp:  sharedUp,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &App{cfg: cfg, logger: logger, handler: handler, accountID: accountID}, nil
+	a.handler, a.accountID = handler, accountID
+	return a, nil
 }
 
 // NewVerifier builds the token verifier the configuration describes; the
@@ -134,9 +155,18 @@ func NewVerifier(cfg config.Config) (*auth.Verifier, error) {
 // Handler is the service's HTTP handler.
 func (a *App) Handler() http.Handler { return a.handler }
 
+// Close stops what the service runs beside its requests (the shared
+// state's connections).
+func (a *App) Close() {
+	for _, c := range a.closers {
+		_ = c()
+	}
+}
+
 // Serve serves on l until ctx is done, then stops accepting and gives the
-// requests in flight shutdownGrace to finish.
+// requests in flight shutdownGrace to finish; then it closes the app.
 func (a *App) Serve(ctx context.Context, l net.Listener) error {
+	defer a.Close()
 	listener := handlers.NewListener(l, a.cfg.MaxConnections)
 	srv := handlers.NewHTTPServer(a.handler, listener, a.cfg.RequestTimeout, a.logger)
 	errc := make(chan error, 1)

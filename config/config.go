@@ -61,6 +61,9 @@ type Config struct {
 	MaxConnections     int
 	CacheTTL           time.Duration
 	AcceptLegacyTokens bool
+	// RedisURL, when set, shares the state of every instance.
+	RedisURL           Secret
+	RedisTLSSkipVerify bool
 }
 
 // env is the raw environment as envconfig reads it.
@@ -82,6 +85,8 @@ type env struct {
 	MaxConnections        string        `envconfig:"MAX_CONNECTIONS" default:"1000"`
 	CacheTTL              time.Duration `envconfig:"CACHE_TTL" default:"60s"`
 	AcceptLegacyTokens    bool          `envconfig:"ACCEPT_LEGACY_TOKENS" default:"false"`
+	RedisURL              string        `envconfig:"REDIS_URL"`
+	RedisTLSSkipVerify    bool          `envconfig:"REDIS_TLS_SKIP_VERIFY" default:"false"`
 }
 
 // Bounds of the timeouts. Heroku's router gives up on a request after 30
@@ -179,6 +184,10 @@ func (e env) validate() (Config, error) {
 	}
 	c.CacheTTL = e.CacheTTL
 	c.AcceptLegacyTokens = e.AcceptLegacyTokens
+	if c.RedisURL, err = parseRedisURL(e.RedisURL); err != nil {
+		return Config{}, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	c.RedisTLSSkipVerify = e.RedisTLSSkipVerify
 	return c, nil
 }
 
@@ -195,10 +204,20 @@ func (c Config) RequireAccountToken() error {
 func (c Config) String() string {
 	return fmt.Sprintf("PORT=%d SECRET_KEY=%s VALID_USERS=%s DNSIMPLE_ACCOUNT_TOKEN=%s DNSIMPLE_ACCOUNT_ID=%s "+
 		"DNSIMPLE_DOMAINS=%s BLACKLISTED_SUBDOMAINS=%s DNSIMPLE_DOMAIN_TTL=%d DNSIMPLE_BASE_URL=%s "+
-		"REVOKED_TOKENS=%d UPSTREAM_TIMEOUT=%s REQUEST_TIMEOUT=%s TRUSTED_PROXIES=%s MAX_CONNECTIONS=%d CACHE_TTL=%s ACCEPT_LEGACY_TOKENS=%t",
+		"REVOKED_TOKENS=%d UPSTREAM_TIMEOUT=%s REQUEST_TIMEOUT=%s TRUSTED_PROXIES=%s MAX_CONNECTIONS=%d CACHE_TTL=%s ACCEPT_LEGACY_TOKENS=%t "+
+		"REDIS_URL=%s REDIS_TLS_SKIP_VERIFY=%t",
 		c.Port, c.SecretKey, strings.Join(c.ValidUsers, ","), c.AccountToken, c.AccountID,
 		strings.Join(c.Domains, ","), c.Blacklist, c.TTL, c.BaseURL,
-		len(c.RevokedTokens), c.UpstreamTimeout, c.RequestTimeout, c.TrustedProxies, c.MaxConnections, c.CacheTTL, c.AcceptLegacyTokens)
+		len(c.RevokedTokens), c.UpstreamTimeout, c.RequestTimeout, c.TrustedProxies, c.MaxConnections, c.CacheTTL, c.AcceptLegacyTokens,
+		c.redisText(), c.RedisTLSSkipVerify)
+}
+
+// redisText is REDIS_URL for String: never its password.
+func (c Config) redisText() string {
+	if c.RedisURL == "" {
+		return ""
+	}
+	return RedactURL(c.RedisURL.Reveal())
 }
 
 // GoString keeps %#v from printing the secrets' fields by way of the struct.
@@ -306,6 +325,20 @@ func parseBaseURL(s string) (string, error) {
 		return "", fmt.Errorf("%s ends in /v2: give the API root without it, like https://api.dnsimple.com", RedactURL(s))
 	}
 	return root, nil
+}
+
+// parseRedisURL accepts redis:// and rediss:// (TLS) URLs, empty for none.
+// It holds the password: it is a Secret.
+func parseRedisURL(s string) (Secret, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return "", fmt.Errorf("%s is not a redis:// or rediss:// URL", RedactURL(s))
+	}
+	return Secret(s), nil
 }
 
 // RedactURL renders a URL from the environment for a message: its scheme,

@@ -39,6 +39,8 @@ var variables = []string{
 	"TRUSTED_PROXIES",
 	"CACHE_TTL",
 	"ACCEPT_LEGACY_TOKENS",
+	"REDIS_URL",
+	"REDIS_TLS_SKIP_VERIFY",
 }
 
 // others are variables beyond API.md's table that the service reads.
@@ -99,6 +101,26 @@ func TestDefaults(t *testing.T) {
 	assert.Empty(t, c.TrustedProxies, "no proxy is trusted unless named")
 	assert.False(t, c.OnHeroku)
 	assert.Equal(t, 1000, c.MaxConnections)
+}
+
+func TestRedis(t *testing.T) {
+	baseline(t)
+	c, err := Load()
+	require.NoError(t, err)
+	assert.Empty(t, c.RedisURL, "no Redis: state is per process")
+	t.Setenv("REDIS_URL", "rediss://:Frobnicate-pw@redis.example.net:6380")
+	t.Setenv("REDIS_TLS_SKIP_VERIFY", "true")
+	c, err = Load()
+	require.NoError(t, err)
+	assert.Equal(t, "rediss://:Frobnicate-pw@redis.example.net:6380", c.RedisURL.Reveal())
+	assert.True(t, c.RedisTLSSkipVerify)
+	assertNoSecrets(t, c.String())
+	assert.Contains(t, c.String(), "redis.example.net:6380")
+	t.Setenv("REDIS_URL", "redis://:Frobnicate-pw@redis.example.net:6380?x=1 bad")
+	t.Setenv("REDIS_URL", "http://:Frobnicate-pw@h")
+	_, err = Load()
+	require.Error(t, err)
+	assertNoSecrets(t, err.Error())
 }
 
 func TestHeroku(t *testing.T) {
@@ -246,6 +268,9 @@ func TestBadValues(t *testing.T) {
 		{"REQUEST_TIMEOUT too long", "REQUEST_TIMEOUT", "11m", false},
 		{"MAX_CONNECTIONS zero", "MAX_CONNECTIONS", "0", false},
 		{"MAX_CONNECTIONS not a number", "MAX_CONNECTIONS", "many", false},
+		{"REDIS_URL not redis", "REDIS_URL", "http://h:6379", false},
+		{"REDIS_URL without a host", "REDIS_URL", "redis://", false},
+		{"REDIS_TLS_SKIP_VERIFY not a boolean", "REDIS_TLS_SKIP_VERIFY", "perhaps", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,10 +19,19 @@ const (
 	maxPageSize     = 100
 )
 
-func handleHealth() echo.HandlerFunc {
+// handleHealth answers the health check; with a shared state, it says
+// whether that answers (the service works either way).
+func handleHealth(sharedUp func() bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		closeUnreadBody(c) // nobody needs a body here, nor to wait for one
-		return respond(c, http.StatusOK, map[string]string{"status": "ok"})
+		health := map[string]string{"status": "ok"}
+		if sharedUp != nil {
+			health["shared_state"] = "down: this instance uses its own"
+			if sharedUp() {
+				health["shared_state"] = "up"
+			}
+		}
+		return respond(c, http.StatusOK, health)
 	}
 }
 

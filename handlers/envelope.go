@@ -50,11 +50,6 @@ func respond(c echo.Context, status int, data any) error {
 	return writeEnvelope(c, status, envelope{Data: data})
 }
 
-// respondAction writes data in the envelope with meta.action.
-func respondAction(c echo.Context, status int, data any, action records.Action) error {
-	return writeEnvelope(c, status, envelope{Data: data, Meta: meta{Action: string(action)}})
-}
-
 // recordJSON is a record as python-dns-api showed it.
 type recordJSON struct {
 	ID         int64  `json:"id,omitempty"` // a record a plan would create has none yet

@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"log/slog"
@@ -14,11 +16,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	vconfig "github.com/pb33f/libopenapi-validator/config"
+	verrors "github.com/pb33f/libopenapi-validator/errors"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/dns-api/dns-api/app"
@@ -260,8 +268,86 @@ func (s *stack) do(r request) answer {
 	return a
 }
 
-// send sends r and returns the answer undecoded, checking only that no
-// secret is in it.
+// openAPIValidator checks requests and answers against the document the
+// service serves at /openapi.json.
+var openAPIValidator = sync.OnceValues(func() (validator.Validator, error) {
+	spec, err := os.ReadFile("openapi.json")
+	if err != nil {
+		return nil, err
+	}
+	doc, err := libopenapi.NewDocument(spec)
+	if err != nil {
+		return nil, err
+	}
+	v, errs := validator.NewValidator(doc, vconfig.WithStandardBodyDecoders(), vconfig.WithFormatAssertions())
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if ok, verrs := v.ValidateDocument(); !ok {
+		return nil, fmt.Errorf("the document is not valid: %v", verrs)
+	}
+	return v, nil
+})
+
+// checkAgainstOpenAPI holds an exchange to the OpenAPI document: every
+// answer must be as the document describes it, and a request the
+// document says is malformed must have been refused (4xx). Requests to a
+// path or method the document does not have (tests of unknown routes)
+// have no operation to check against.
+func (s *stack) checkAgainstOpenAPI(req *http.Request, body string, resp *http.Response, raw []byte) {
+	s.t.Helper()
+	v, err := openAPIValidator()
+	require.NoError(s.t, err)
+	fresh := func() *http.Request {
+		r := req.Clone(context.Background())
+		r.Body = io.NopCloser(strings.NewReader(body))
+		return r
+	}
+	reqOK, reqErrs := v.ValidateHttpRequest(fresh())
+	if !reqOK && noOperation(reqErrs) || routerAnswer(resp.StatusCode, raw) {
+		return
+	}
+	if !reqOK {
+		assert.True(s.t, resp.StatusCode >= 400 && resp.StatusCode < 500,
+			"%s %s: the document calls the request malformed (%s), but it was answered %d", req.Method, req.URL, validationText(reqErrs), resp.StatusCode)
+	}
+	copied := *resp
+	copied.Body = io.NopCloser(bytes.NewReader(raw))
+	if ok, errs := v.ValidateHttpResponse(fresh(), &copied); !ok {
+		s.t.Errorf("%s %s: the answer %d is not as the OpenAPI document says: %s\n%s", req.Method, req.URL, resp.StatusCode, validationText(errs), raw)
+	}
+}
+
+// routerAnswer reports the router's own 404 and 405, for a path or method
+// no operation has.
+func routerAnswer(status int, raw []byte) bool {
+	return status == http.StatusNotFound && bytes.Contains(raw, []byte(`"no such endpoint"`)) ||
+		status == http.StatusMethodNotAllowed
+}
+
+func noOperation(errs []*verrors.ValidationError) bool {
+	for _, e := range errs {
+		if e.ValidationType == "path" || strings.Contains(e.Message, "not found") && strings.Contains(e.Message, "Path") {
+			return true
+		}
+	}
+	return false
+}
+
+func validationText(errs []*verrors.ValidationError) string {
+	var parts []string
+	for _, e := range errs {
+		part := e.Message + ": " + e.Reason
+		for _, se := range e.SchemaValidationErrors {
+			part += " [" + se.Reason + " at " + se.FieldPath + "]"
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// send sends r and returns the answer undecoded, checking that no secret
+// is in it and that the exchange is as the OpenAPI document says.
 func (s *stack) send(r request) answer {
 	s.t.Helper()
 	var body io.Reader
@@ -289,6 +375,7 @@ func (s *stack) send(r request) answer {
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(s.t, err)
 	a := answer{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
+	s.checkAgainstOpenAPI(req, r.body, resp, raw)
 	require.NotContains(s.t, string(raw), testAccountToken)
 	require.NotContains(s.t, string(raw), testSecret)
 	if r.token != "" {

@@ -197,7 +197,7 @@ func TestACMEDNSUpdate(t *testing.T) {
 	a = s.acmeDNS(update("second"), aliceToken, "application/x-www-form-urlencoded")
 	require.Equal(t, http.StatusOK, a.status, "acme.sh's Content-Type: %s", a.raw)
 	assert.Contains(t, a.raw, `"second"`)
-	a = s.acmeDNS(update("third"), aliceToken, "")
+	a = s.acmeDNS(update("third"), aliceToken, "text/plain")
 	require.Equal(t, http.StatusOK, a.status, a.raw)
 	assert.Equal(t, []string{"second", "third"}, s.txtValues("example.com", "_acme-challenge.api"), "the two newest are kept, as acme-dns does")
 

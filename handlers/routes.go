@@ -27,7 +27,8 @@ func addRoutes(e *echo.Echo, deps Deps) {
 	api := []echo.MiddlewareFunc{token(bearerToken), limitBody, deadline}
 	acme := []echo.MiddlewareFunc{token(acmeToken), limitBody, deadline}
 
-	e.Match([]string{http.MethodGet, http.MethodHead}, "/", handleHealth())
+	e.Match([]string{http.MethodGet, http.MethodHead}, "/", handleHealth(deps.SharedStateUp))
+	e.GET("/openapi.json", handleOpenAPI())
 	e.GET("/metrics", handleMetrics(deps.Metrics.Handler()), local...)
 
 	e.GET("/whoami", handleWhoami(svc), local...)

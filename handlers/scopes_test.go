@@ -300,7 +300,7 @@ func TestEveryProtectedRouteChecksPermissions(t *testing.T) {
 			unauthenticated: func(a answer) bool { return a.status == http.StatusUnauthorized && a.raw == "badauth\n" },
 		},
 	}
-	public := map[string]bool{"GET /": true, "HEAD /": true}
+	public := map[string]bool{"GET /": true, "HEAD /": true, "GET /openapi.json": true}
 	outside := token(`{"username":"alice","cidrs":["192.0.2.0/24"]}`)
 	readOnly := token(`{"username":"alice","scope":"dns:read"}`)
 	e, ok := s.app.Handler().(*echo.Echo)

@@ -36,6 +36,9 @@ type Deps struct {
 	OnHeroku bool
 	// Metrics counts requests and refused tokens, and serves /metrics.
 	Metrics Metrics
+	// SharedStateUp, when several instances share their state, reports
+	// whether it answers (for the health check); nil when none is used.
+	SharedStateUp func() bool
 	// Now is the clock (nil means time.Now).
 	Now func() time.Time
 }

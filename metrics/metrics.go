@@ -2,13 +2,15 @@
 // its own (never the global one, so that nothing a library registers
 // leaks in): requests by route and status, their latency, every call to
 // DNSimple by operation and outcome, the rate budget DNSimple reports, the
-// cache's hits and misses, refused tokens by reason, and the build.
+// cache's hits and misses, refused tokens by reason, whether the shared
+// state answers, and the build.
 package metrics
 
 import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +23,8 @@ import (
 // Metrics are the service's collectors.
 type Metrics struct {
 	registry        *prometheus.Registry
+	sharedOnce      sync.Once
+	sharedState     prometheus.Gauge
 	requests        *prometheus.CounterVec
 	latency         *prometheus.HistogramVec
 	upstreamCalls   *prometheus.CounterVec
@@ -110,3 +114,19 @@ func (m *Metrics) CacheLookup(kind string, hit bool) {
 
 // Refused counts a request refused for want of a valid token.
 func (m *Metrics) Refused(reason string) { m.refusals.WithLabelValues(reason).Inc() }
+
+// SharedState reports whether the shared state (Redis) answers. The gauge
+// exists only where a shared state is used.
+func (m *Metrics) SharedState(up bool) {
+	m.sharedOnce.Do(func() {
+		m.sharedState = prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "dnsapi_shared_state_up", Help: "1 while the shared state (Redis) answers; 0 while this instance goes on with state of its own.",
+		})
+		m.registry.MustRegister(m.sharedState)
+	})
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.sharedState.Set(v)
+}

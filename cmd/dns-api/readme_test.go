@@ -74,10 +74,13 @@ func TestREADMEExamples(t *testing.T) {
 		}
 	}
 	require.Len(t, script, 2, stdout.String())
+	dir := t.TempDir() // where an example's files go
 	shell := func(line string) string {
 		line = strings.ReplaceAll(line, "http://localhost:8000", base)
 		line = strings.Replace(line, "curl ", curl+" -sS ", 1)
-		out, err := exec.Command("sh", "-c", script[0]+"\n"+line).CombinedOutput()
+		cmd := exec.Command("sh", "-c", script[0]+"\n"+line)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "%s: %s", line, out)
 		return string(out)
 	}
