@@ -65,16 +65,22 @@ type stackOptions struct {
 	maxConnections int
 	cacheTTL       time.Duration // 0: a minute, as in production; below 0: no cache
 	propagation    time.Duration // how long the emulator takes to spread a change
+	emulator       *emulator.Emulator // another stack's, to be a second instance of one service
+	redisURL       string             // the state shared by instances
 }
 
 func newStack(t testing.TB, opts stackOptions) *stack {
 	t.Helper()
 	s := &stack{t: t, logs: &syncBuffer{}}
-	emu, err := emulator.New(emulator.Options{
-		Token: testAccountToken, Zones: []string{"example.com", "example.org"}, RateLimit: 1 << 30,
-		PropagationDelay: opts.propagation,
-	})
-	require.NoError(t, err)
+	emu := opts.emulator
+	if emu == nil {
+		var err error
+		emu, err = emulator.New(emulator.Options{
+			Token: testAccountToken, Zones: []string{"example.com", "example.org"}, RateLimit: 1 << 30,
+			PropagationDelay: opts.propagation,
+		})
+		require.NoError(t, err)
+	}
 	s.emu = emu
 	upstreamSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
@@ -117,12 +123,15 @@ func newStack(t testing.TB, opts stackOptions) *stack {
 		OnHeroku:           opts.onHeroku,
 		MaxConnections:     opts.maxConnections,
 		CacheTTL:           opts.cacheTTL,
+		RedisURL:           config.Secret(opts.redisURL),
 		AcceptLegacyTokens: opts.acceptLegacy,
 	}
 	service, err := app.New(context.Background(), cfg, app.Options{Logger: slog.New(slog.NewJSONHandler(s.logs, nil))})
 	require.NoError(t, err)
 	s.app = service
-	emu.ResetRequests() // forget the whoami of the account id discovery
+	if opts.emulator == nil {
+		emu.ResetRequests() // forget the whoami of the account id discovery
+	}
 
 	// The service runs as serve runs it: its own listener and server.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
