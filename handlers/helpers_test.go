@@ -63,8 +63,8 @@ type stackOptions struct {
 	trustedProxies []netip.Prefix
 	onHeroku       bool
 	maxConnections int
-	cacheTTL       time.Duration // 0: a minute, as in production; below 0: no cache
-	propagation    time.Duration // how long the emulator takes to spread a change
+	cacheTTL       time.Duration      // 0: a minute, as in production; below 0: no cache
+	propagation    time.Duration      // how long the emulator takes to spread a change
 	emulator       *emulator.Emulator // another stack's, to be a second instance of one service
 	redisURL       string             // the state shared by instances
 }
