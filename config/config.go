@@ -8,8 +8,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"net/url"
+	"os"
 	"path"
 	"slices"
 	"strconv"
@@ -40,7 +42,7 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 // Reveal returns the secret itself, for the one place that needs it.
 func (s Secret) Reveal() string { return string(s) }
 
-// Config is every setting of API.md's configuration table, validated.
+// Config is every setting of docs/configuration.md, validated.
 type Config struct {
 	Port            int
 	SecretKey       Secret
@@ -66,27 +68,39 @@ type Config struct {
 	RedisTLSSkipVerify bool
 }
 
-// env is the raw environment as envconfig reads it.
+// env is the raw environment as envconfig reads it; its descriptions are
+// what `dns-api serve --help` prints (see Usage).
 type env struct {
-	Port                  string        `envconfig:"PORT" default:"8000"`
-	SecretKey             string        `envconfig:"SECRET_KEY"`
-	ValidUsers            string        `envconfig:"VALID_USERS"`
-	AccountToken          string        `envconfig:"DNSIMPLE_ACCOUNT_TOKEN"`
-	AccountID             string        `envconfig:"DNSIMPLE_ACCOUNT_ID"`
-	Domains               string        `envconfig:"DNSIMPLE_DOMAINS"`
-	BlacklistedSubdomains string        `envconfig:"BLACKLISTED_SUBDOMAINS"`
-	TTL                   string        `envconfig:"DNSIMPLE_DOMAIN_TTL" default:"60"`
-	BaseURL               string        `envconfig:"DNSIMPLE_BASE_URL" default:"https://api.dnsimple.com"`
-	RevokedTokens         string        `envconfig:"REVOKED_TOKENS"`
-	UpstreamTimeout       time.Duration `envconfig:"UPSTREAM_TIMEOUT" default:"10s"`
-	RequestTimeout        time.Duration `envconfig:"REQUEST_TIMEOUT" default:"25s"`
-	TrustedProxies        string        `envconfig:"TRUSTED_PROXIES"`
-	Dyno                  string        `envconfig:"DYNO"`
-	MaxConnections        string        `envconfig:"MAX_CONNECTIONS" default:"1000"`
-	CacheTTL              time.Duration `envconfig:"CACHE_TTL" default:"60s"`
-	AcceptLegacyTokens    bool          `envconfig:"ACCEPT_LEGACY_TOKENS" default:"false"`
-	RedisURL              string        `envconfig:"REDIS_URL"`
-	RedisTLSSkipVerify    bool          `envconfig:"REDIS_TLS_SKIP_VERIFY" default:"false"`
+	Port                  string        `envconfig:"PORT" default:"8000" desc:"listen port (Heroku sets it)"`
+	SecretKey             string        `envconfig:"SECRET_KEY" desc:"HS256 signing key of the tokens, at least 32 bytes (openssl rand -hex 32); required"`
+	ValidUsers            string        `envconfig:"VALID_USERS" desc:"comma-separated user names that may hold tokens; removing one revokes all of its tokens; required"`
+	AccountToken          string        `envconfig:"DNSIMPLE_ACCOUNT_TOKEN" desc:"the DNSimple account token the service acts with; required by serve"`
+	AccountID             string        `envconfig:"DNSIMPLE_ACCOUNT_ID" desc:"DNSimple account id; empty: discovered at start with GET /v2/whoami"`
+	Domains               string        `envconfig:"DNSIMPLE_DOMAINS" desc:"comma-separated zones the service may touch; required"`
+	BlacklistedSubdomains string        `envconfig:"BLACKLISTED_SUBDOMAINS" desc:"comma-separated names nobody may touch, globs like *.internal allowed"`
+	TTL                   string        `envconfig:"DNSIMPLE_DOMAIN_TTL" default:"60" desc:"TTL in seconds of the records the service writes"`
+	BaseURL               string        `envconfig:"DNSIMPLE_BASE_URL" default:"https://api.dnsimple.com" desc:"DNSimple API root, without /v2 (https://api.sandbox.dnsimple.com for the sandbox)"`
+	RevokedTokens         string        `envconfig:"REVOKED_TOKENS" desc:"comma-separated token ids (jti) that are refused"`
+	UpstreamTimeout       time.Duration `envconfig:"UPSTREAM_TIMEOUT" default:"10s" desc:"deadline of one call to DNSimple"`
+	RequestTimeout        time.Duration `envconfig:"REQUEST_TIMEOUT" default:"25s" desc:"deadline of a whole request, waits included; below 30s on Heroku"`
+	TrustedProxies        string        `envconfig:"TRUSTED_PROXIES" desc:"CIDRs of the proxies in front, whose X-Forwarded-For is believed; empty: none"`
+	Dyno                  string        `envconfig:"DYNO" desc:"set by Heroku: without TRUSTED_PROXIES, the client is the address Heroku's router saw"`
+	MaxConnections        string        `envconfig:"MAX_CONNECTIONS" default:"1000" desc:"connections open at once; at the cap the longest idle one is closed"`
+	CacheTTL              time.Duration `envconfig:"CACHE_TTL" default:"60s" desc:"how long a looked-up record set answers repeated requests without asking DNSimple; 0 disables"`
+	AcceptLegacyTokens    bool          `envconfig:"ACCEPT_LEGACY_TOKENS" default:"false" desc:"also accept python-dns-api's HS512 tokens"`
+	RedisURL              string        `envconfig:"REDIS_URL" desc:"Redis shared by every instance (cache, locks, rate budget); rediss:// for TLS; empty: state is per process"`
+	RedisTLSSkipVerify    bool          `envconfig:"REDIS_TLS_SKIP_VERIFY" default:"false" desc:"do not verify the Redis server's certificate (Heroku's are self-signed)"`
+}
+
+// usageFormat lays out one variable per entry: name, default, meaning.
+const usageFormat = `{{range .}}  {{usage_key .}}{{if usage_default .}} (default {{usage_default .}}){{end}}
+      {{usage_description .}}
+{{end}}`
+
+// Usage writes every variable the service reads, with its default and
+// meaning.
+func Usage(w io.Writer) error {
+	return envconfig.Usagef("", &env{}, w, usageFormat)
 }
 
 // Bounds of the timeouts. Heroku's router gives up on a request after 30
@@ -104,17 +118,63 @@ const maxMaxConnections = 100000
 // Load reads and validates the environment. The error is one line naming
 // the variable at fault.
 func Load() (Config, error) {
+	e, err := readEnv()
+	if err != nil {
+		return Config{}, err
+	}
+	return e.validate()
+}
+
+// Dev is what `dns-api dev` sets itself: its embedded emulator, and what a
+// local demo needs and the environment does not say.
+type Dev struct {
+	// BaseURL and AccountToken are the emulator's; Domains its zones.
+	BaseURL, AccountToken string
+	Domains               []string
+	// Secret, User and Blacklist are used when SECRET_KEY, VALID_USERS
+	// and BLACKLISTED_SUBDOMAINS are not set.
+	Secret, User, Blacklist string
+}
+
+// LoadDev reads the environment as Load does, for `dns-api dev`: every
+// service variable that is set counts (a SECRET_KEY to mint tokens with,
+// VALID_USERS, a blacklist, timeouts...), but DNSimple is always the
+// embedded emulator with its own zones, and nothing leaves the machine.
+func LoadDev(d Dev) (Config, error) {
+	e, err := readEnv()
+	if err != nil {
+		return Config{}, err
+	}
+	for _, def := range []struct {
+		name  string
+		field *string
+		value string
+	}{
+		{"SECRET_KEY", &e.SecretKey, d.Secret},
+		{"VALID_USERS", &e.ValidUsers, d.User},
+		{"BLACKLISTED_SUBDOMAINS", &e.BlacklistedSubdomains, d.Blacklist},
+	} {
+		if _, set := os.LookupEnv(def.name); !set {
+			*def.field = def.value
+		}
+	}
+	e.BaseURL, e.AccountToken, e.AccountID, e.Domains = d.BaseURL, d.AccountToken, "", strings.Join(d.Domains, ",")
+	return e.validate()
+}
+
+// readEnv reads the environment into env.
+func readEnv() (env, error) {
 	var e env
 	if err := envconfig.Process("", &e); err != nil {
 		var perr *envconfig.ParseError
 		if errors.As(err, &perr) {
 			// ParseError's own text repeats the value; none of the
 			// variables parsed here is secret, but keep it short.
-			return Config{}, fmt.Errorf("%s: %q is not a valid %s", perr.KeyName, perr.Value, kindOf(perr.TypeName))
+			return env{}, fmt.Errorf("%s: %q is not a valid %s", perr.KeyName, perr.Value, kindOf(perr.TypeName))
 		}
-		return Config{}, err
+		return env{}, err
 	}
-	return e.validate()
+	return e, nil
 }
 
 func kindOf(typeName string) string {

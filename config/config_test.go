@@ -22,7 +22,8 @@ const (
 	testAccountToken = "dnsimple-acct-Xyzzy-Plugh-0f9e8d7c6b5a"
 )
 
-// variables is API.md's configuration table.
+// variables is the configuration table of docs/configuration.md (less DYNO
+// and MAX_CONNECTIONS, below).
 var variables = []string{
 	"PORT",
 	"SECRET_KEY",
@@ -43,7 +44,7 @@ var variables = []string{
 	"REDIS_TLS_SKIP_VERIFY",
 }
 
-// others are variables beyond API.md's table that the service reads.
+// others are variables the service reads beyond python-dns-api's contract.
 var others = []string{"DYNO", "MAX_CONNECTIONS"}
 
 // unset removes a variable for the rest of the test; t.Setenv first, so

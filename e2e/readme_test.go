@@ -3,19 +3,35 @@ package e2e
 import (
 	"bufio"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
-// readmeBlock returns the code block of the README that holds a line
-// starting with marker, so that the configurations the README shows are
-// the ones tested. A README that no longer has it fails the test, naming
-// the block.
+// readmeBlock returns the code block of the README or of docs/ that holds
+// a line starting with marker, so that the configurations the
+// documentation shows are the ones tested. Documentation that no longer
+// has it fails the test, naming the block.
 func readmeBlock(t *testing.T, marker string) string {
 	t.Helper()
-	f, err := os.Open("../README.md")
+	files, err := filepath.Glob("../docs/*.md")
+	require.NoError(t, err)
+	for _, file := range append([]string{"../README.md"}, files...) {
+		if block, ok := codeBlock(t, file, marker); ok {
+			return block
+		}
+	}
+	t.Fatalf("neither README.md nor docs/ has a code block with a line starting %q: its example drifted from this test", marker)
+	return ""
+}
+
+// codeBlock returns the code block of a Markdown file that holds a line
+// starting with marker.
+func codeBlock(t *testing.T, file, marker string) (string, bool) {
+	t.Helper()
+	f, err := os.Open(file)
 	require.NoError(t, err)
 	defer f.Close()
 	var block []string
@@ -26,7 +42,7 @@ func readmeBlock(t *testing.T, marker string) string {
 		switch {
 		case strings.HasPrefix(line, "```") && in:
 			if found {
-				return strings.Join(block, "\n") + "\n"
+				return strings.Join(block, "\n") + "\n", true
 			}
 			in, block = false, nil
 		case strings.HasPrefix(line, "```"):
@@ -37,8 +53,7 @@ func readmeBlock(t *testing.T, marker string) string {
 		}
 	}
 	require.NoError(t, scanner.Err())
-	t.Fatalf("README.md has no code block with a line starting %q: its example drifted from this test", marker)
-	return ""
+	return "", false
 }
 
 // replace applies old, new pairs to s, failing when an old is not there

@@ -9,8 +9,8 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// clientIP builds the extractor of the client address (API.md, "Client
-// address"), which the cidrs claim and the logs rely on:
+// clientIP builds the extractor of the client address (docs/security.md,
+// "Client address"), which the cidrs claim and the logs rely on:
 //   - by default, the connection's address; no header is read;
 //   - with trusted proxies, a connection from one of them is a proxy: its
 //     X-Forwarded-For is read from the right, skipping trusted addresses,

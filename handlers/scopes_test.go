@@ -437,7 +437,8 @@ func TestAuditLog(t *testing.T) {
 		"authenticate GET /records refused",
 	}, got)
 	assert.Equal(t, "alice", audits[0]["user"])
-	assert.Equal(t, "no valid token", audits[5]["user"], "a forged token's claims are not repeated")
+	assert.Equal(t, "none (no valid token)", audits[5]["user"], "a forged token's claims are not repeated")
+	assert.NotContains(t, audits[5], "token_id", "no empty fields for a request without a token")
 	assert.Equal(t, "audit-1", audits[0]["token_id"])
 	assert.Equal(t, "127.0.0.1", audits[0]["client"])
 	assert.Contains(t, audits[2]["reason"], "blacklisted")

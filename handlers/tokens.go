@@ -57,18 +57,18 @@ func requireToken(verifier *auth.Verifier, audit *slog.Logger, metrics Metrics, 
 			}
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, source.challenge)
 			metrics.Refused(string(auth.ReasonOf(err)))
-			user := id.User
-			if user == "" {
-				user = "no valid token"
+			// A refusal without a signed token has no user to name: say so
+			// rather than log empty fields.
+			who := []slog.Attr{slog.String("user", "none (no valid token)")}
+			if id.User != "" {
+				who = []slog.Attr{slog.String("user", id.User), slog.String("token_id", orNone(id.TokenID))}
 			}
-			audit.LogAttrs(c.Request().Context(), slog.LevelInfo, "audit",
-				slog.String("user", user),
-				slog.String("token_id", id.TokenID),
+			audit.LogAttrs(c.Request().Context(), slog.LevelInfo, "audit", append(who,
 				slog.String("client", addrText(clientAddr(c))),
 				slog.String("action", "authenticate"),
 				slog.String("record", c.Request().Method+" "+c.Request().URL.Path),
 				slog.String("outcome", "refused"),
-				slog.String("reason", fault.MessageOf(err)))
+				slog.String("reason", fault.MessageOf(err)))...)
 			return err
 		}
 	}
@@ -159,4 +159,12 @@ func noTokenInQuery(r *http.Request, how string) error {
 		}
 	}
 	return nil
+}
+
+// orNone names an absent token id (a token minted without jti).
+func orNone(tokenID string) string {
+	if tokenID == "" {
+		return "none"
+	}
+	return tokenID
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/dns-api/dns-api/records"
 )
 
-// writeParams are the query parameters every write reads (API.md,
-// "Waiting, previews and request ids").
+// writeParams are the query parameters every write reads (docs/endpoints.md,
+// "Examples": wait and dry_run).
 type writeParams struct {
 	// wait is how long to wait, after the change, for every DNSimple name
 	// server to serve it (0: not at all).

@@ -11,9 +11,13 @@ import (
 // did what (action) to which record, and how it ended (outcome, and the
 // reason when refused or failed). It never holds a token or a secret.
 func (s *Service) auditRecord(ctx context.Context, c Caller, action, record, outcome string, err error, more ...slog.Attr) {
+	tokenID := c.TokenID
+	if tokenID == "" {
+		tokenID = "none" // a token minted without jti
+	}
 	attrs := []slog.Attr{
 		slog.String("user", c.User),
-		slog.String("token_id", c.TokenID),
+		slog.String("token_id", tokenID),
 		slog.String("client", addrText(c.Addr)),
 		slog.String("action", action),
 		slog.String("record", record),

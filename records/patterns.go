@@ -70,6 +70,27 @@ func (ps Patterns) Match(name string) bool {
 	return false
 }
 
+// Cover reports whether the list matches every name q matches.
+func (ps Patterns) Cover(q Pattern) bool {
+	for _, p := range ps {
+		if p.cover(q) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p Pattern) cover(q Pattern) bool {
+	switch {
+	case !q.glob:
+		return p.Match(q.text) || p.Match(Owner(q.text))
+	case !p.glob:
+		return false
+	}
+	// "*.x" covers "*.x" and "*.y.x"; "*" covers everything.
+	return strings.HasSuffix(q.suffix, p.suffix)
+}
+
 // MatchChildOf reports whether any pattern matches a name one label below
 // parent ("" is the apex): the names a wildcard certificate for parent
 // would cover.

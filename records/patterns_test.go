@@ -126,3 +126,35 @@ func TestMatchChildOf(t *testing.T) {
 		assert.Equal(t, tt.want, ps.MatchChildOf(tt.parent), "%v child of %q", tt.patterns, tt.parent)
 	}
 }
+
+func TestCover(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		list    []string
+		pattern string
+		want    bool
+	}{
+		{[]string{"www"}, "www", true},
+		{[]string{"www"}, "_acme-challenge.www", true},
+		{[]string{"www"}, "api", false},
+		{[]string{"www"}, "*.www", false},
+		{[]string{"*.internal"}, "db.internal", true},
+		{[]string{"*.internal"}, "*.internal", true},
+		{[]string{"*.internal"}, "*.eu.internal", true},
+		{[]string{"*.internal"}, "*.xinternal", false},
+		{[]string{"*.internal"}, "internal", false},
+		{[]string{"*.eu.internal"}, "*.internal", false}, // only part of it
+		{[]string{"*"}, "*", true},
+		{[]string{"*"}, "anything", true},
+		{[]string{"*.x"}, "*", false},
+		{[]string{"www"}, "_dmarc", false},
+		{nil, "www", false},
+	}
+	for _, tt := range tests {
+		list, err := ParsePatterns(tt.list)
+		require.NoError(t, err)
+		p, err := ParsePattern(tt.pattern)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, list.Cover(p), "%v covers %q", tt.list, tt.pattern)
+	}
+}

@@ -33,7 +33,10 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	err := run(os.Args[1:], os.Stdout)
+	switch {
+	case errors.Is(err, flag.ErrHelp): // -h printed the flags: that is success
+	case err != nil:
 		fmt.Fprintf(os.Stderr, "dns-api-load: %v\n", err)
 		os.Exit(1)
 	}
@@ -55,6 +58,18 @@ func run(args []string, stdout io.Writer) error {
 	flags.StringVar(&o.url, "url", "", "measure a running service at this URL (default: run one in-process)")
 	flags.StringVar(&o.token, "token", "", "token for -url")
 	flags.DurationVar(&o.latency, "upstream-latency", 0, "simulated DNSimple latency per call (in-process only)")
+	flags.Usage = func() {
+		fmt.Fprint(flags.Output(), `usage: dns-api-load [flags]
+
+Measures dns-api under concurrent load: by default the real service and the
+DNSimple emulator in this process, over loopback HTTP; with -url and -token
+a running service (mind its DNSimple rate limit). Prints throughput and
+latency percentiles per scenario.
+
+flags:
+`)
+		flags.PrintDefaults()
+	}
 	if err := flags.Parse(args); err != nil {
 		return err
 	}

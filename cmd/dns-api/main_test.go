@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,8 +122,6 @@ func TestUsage(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	assert.ErrorIs(t, run(context.Background(), nil, &stdout, &stderr), errUsage)
 	assert.Contains(t, stderr.String(), "usage: dns-api")
-	assert.ErrorIs(t, run(context.Background(), []string{"launch"}, &stdout, &stderr), errUsage)
-	assert.ErrorIs(t, run(context.Background(), []string{"serve", "extra"}, &stdout, &stderr), errUsage)
 }
 
 func TestServe(t *testing.T) {
@@ -213,6 +212,28 @@ func claimsOf(t *testing.T, token string) map[string]any {
 	return claims
 }
 
+// printed is one token of token-generator's plain output.
+type printed struct{ user, token, id string }
+
+// printedTokens reads token-generator's plain output: for each token, the
+// line "*** token for USER: TOKEN" and then "    id: JTI".
+func printedTokens(t *testing.T, out string) []printed {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	require.Zero(t, len(lines)%2, "two lines a token: %q", out)
+	var tokens []printed
+	for i := 0; i < len(lines); i += 2 {
+		head, token, ok := strings.Cut(lines[i], ": ")
+		require.True(t, ok, lines[i])
+		user, ok := strings.CutPrefix(head, "*** token for ")
+		require.True(t, ok, lines[i])
+		id, ok := strings.CutPrefix(lines[i+1], "    id: ")
+		require.True(t, ok, lines[i+1])
+		tokens = append(tokens, printed{user, token, id})
+	}
+	return tokens
+}
+
 func TestTokenGenerator(t *testing.T) {
 	setServiceEnv(t, freePort(t))
 	verifier, err := auth.NewVerifier(auth.Options{Key: []byte(testSecret), Users: []string{"alice", "bob"}, Zones: []string{"example.com"}})
@@ -220,38 +241,152 @@ func TestTokenGenerator(t *testing.T) {
 
 	var stdout bytes.Buffer
 	require.NoError(t, run(context.Background(), []string{"token-generator"}, &stdout, io.Discard))
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	require.Len(t, lines, 2)
+	tokens := printedTokens(t, stdout.String())
+	require.Len(t, tokens, 2)
 	for i, user := range []string{"alice", "bob"} {
-		prefix := "*** token for " + user + ": "
-		require.True(t, strings.HasPrefix(lines[i], prefix), lines[i])
-		id, err := verifier.Verify(strings.TrimPrefix(lines[i], prefix))
+		assert.Equal(t, user, tokens[i].user)
+		id, err := verifier.Verify(tokens[i].token)
 		require.NoError(t, err)
 		assert.Equal(t, user, id.User)
+		assert.Equal(t, tokens[i].id, id.TokenID, "the id printed is the token's jti")
 		assert.True(t, id.ExpiresAt.IsZero(), "no --expires-in: never expires")
 	}
 
 	stdout.Reset()
 	require.NoError(t, run(context.Background(), []string{"token-generator", "--user", "bob", "--expires-in", "90d"}, &stdout, io.Discard))
-	line := strings.TrimSpace(stdout.String())
-	require.True(t, strings.HasPrefix(line, "*** token for bob: "), line)
-	tok := strings.TrimPrefix(line, "*** token for bob: ")
-	claims := claimsOf(t, tok)
+	tokens = printedTokens(t, stdout.String())
+	require.Len(t, tokens, 1)
+	claims := claimsOf(t, tokens[0].token)
 	assert.Equal(t, "bob", claims["username"])
 	lifetime := claims["exp"].(float64) - claims["iat"].(float64)
 	assert.Equal(t, float64(90*24*3600), lifetime)
-	_, err = verifier.Verify(tok)
+	_, err = verifier.Verify(tokens[0].token)
 	assert.NoError(t, err)
+
+	// --quiet prints the token alone, for $(...).
+	stdout.Reset()
+	require.NoError(t, run(context.Background(), []string{"token-generator", "--user", "alice", "--quiet"}, &stdout, io.Discard))
+	id, err := verifier.Verify(strings.TrimSuffix(stdout.String(), "\n"))
+	require.NoError(t, err, stdout.String())
+	assert.Equal(t, "alice", id.User)
 
 	for _, args := range [][]string{
 		{"--user", "mallory"},
 		{"--expires-in", "soon"},
 		{"--expires-in", "-1h"},
+		{"--json", "--quiet"},
 	} {
 		err := run(context.Background(), append([]string{"token-generator"}, args...), io.Discard, io.Discard)
 		assert.Error(t, err, args)
 	}
-	assert.ErrorIs(t, run(context.Background(), []string{"token-generator", "--bogus"}, io.Discard, io.Discard), errUsage)
+	var stderr bytes.Buffer
+	assert.ErrorIs(t, run(context.Background(), []string{"token-generator", "--bogus"}, io.Discard, &stderr), errUsage)
+	assert.Contains(t, stderr.String(), "-bogus", "says which flag")
+	assert.Contains(t, stderr.String(), "-subdomains", "and which exist")
+}
+
+// The token generator says what would surprise: a name the blacklist makes
+// unreachable, types in lower case.
+func TestTokenGeneratorWarns(t *testing.T) {
+	setServiceEnv(t, freePort(t))
+	t.Setenv("BLACKLISTED_SUBDOMAINS", "www,*.internal")
+	mint := func(args ...string) (map[string]any, string, error) {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), append([]string{"token-generator", "--user", "alice", "--quiet"}, args...), &stdout, &stderr)
+		if err != nil {
+			return nil, stderr.String(), err
+		}
+		return claimsOf(t, strings.TrimSpace(stdout.String())), stderr.String(), nil
+	}
+
+	claims, warnings, err := mint("--subdomains", "api,www,_acme-challenge.www,*.eu.internal,*.preview")
+	require.NoError(t, err, "a token is still minted for what it can reach")
+	for _, useless := range []string{"www", "_acme-challenge.www", "*.eu.internal"} {
+		assert.Contains(t, warnings, "--subdomains "+useless+" is blacklisted")
+	}
+	assert.NotContains(t, warnings, "api ")
+	assert.NotContains(t, warnings, "preview")
+	assert.Len(t, claims["subdomains"], 5, "the claim is what was asked")
+
+	_, _, err = mint("--subdomains", "www,db.internal")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "could touch nothing")
+
+	claims, warnings, err = mint("--types", "a,aaaa,Txt", "--domains", "Example.COM", "--subdomains", "API")
+	require.NoError(t, err)
+	assert.Empty(t, warnings)
+	assert.Equal(t, []any{"A", "AAAA", "TXT"}, claims["types"], "types are written upper case")
+	assert.Equal(t, []any{"example.com"}, claims["domains"])
+	assert.Equal(t, []any{"api"}, claims["subdomains"])
+}
+
+// Every command answers --help on stdout and exits 0; serve's help lists
+// every variable of docs/configuration.md with its default.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"-h"}, {"help"},
+		{"serve", "--help"}, {"serve", "-h"}, {"help", "serve"},
+		{"token-generator", "--help"}, {"token-generator", "-h"}, {"help", "token-generator"},
+		{"token-generator", "--user", "alice", "--help"},
+		{"dev", "--help"}, {"help", "dev"},
+		{"version", "--help"},
+	} {
+		var stdout, stderr bytes.Buffer
+		require.NoError(t, run(context.Background(), args, &stdout, &stderr), "%v", args)
+		assert.Contains(t, stdout.String(), "usage: dns-api", "%v", args)
+		assert.Empty(t, stderr.String(), "%v", args)
+	}
+
+	help := func(args ...string) string {
+		var stdout bytes.Buffer
+		require.NoError(t, run(context.Background(), args, &stdout, io.Discard))
+		return stdout.String()
+	}
+	for _, command := range []string{"serve", "token-generator", "dev", "version"} {
+		assert.Contains(t, help("help"), "  "+command+" ", "dns-api help lists %s", command)
+	}
+	serveHelp := help("serve", "--help")
+	variables := configurationTable(t)
+	require.Greater(t, len(variables), 15)
+	for name, def := range variables {
+		i := strings.Index(serveHelp, "  "+name)
+		if !assert.GreaterOrEqual(t, i, 0, "serve --help lists %s", name) {
+			continue
+		}
+		entry, _, _ := strings.Cut(serveHelp[i:], "\n")
+		if def != "" {
+			assert.Contains(t, entry, "(default "+def+")", "serve --help gives the default of %s", name)
+		} else {
+			assert.NotContains(t, entry, "(default", name)
+		}
+	}
+	tokenHelp := help("token-generator", "--help")
+	for _, flag := range []string{"-user", "-name", "-scope", "-domains", "-subdomains", "-types", "-cidrs", "-expires-in", "-json", "-quiet",
+		"SECRET_KEY", "VALID_USERS", "DNSIMPLE_DOMAINS", "BLACKLISTED_SUBDOMAINS"} {
+		assert.Contains(t, tokenHelp, flag)
+	}
+	assert.Contains(t, help("dev", "--help"), "SECRET_KEY")
+
+	// What is not understood says what exists, on stderr, exit 2.
+	for _, args := range [][]string{{"launch"}, {"serve", "extra"}, {"dev", "--port", "80"}, {"version", "x"}} {
+		var stdout, stderr bytes.Buffer
+		assert.ErrorIs(t, run(context.Background(), args, &stdout, &stderr), errUsage, "%v", args)
+		assert.Empty(t, stdout.String())
+		assert.Contains(t, stderr.String(), "usage: dns-api", "%v", args)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var stdout bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"version"}, &stdout, io.Discard))
+	assert.Regexp(t, `^dns-api \S+ go1\.\d+\S* \w+/\w+\n$`, stdout.String())
+	assert.Contains(t, stdout.String(), runtime.Version())
+
+	defer func(v string) { version = v }(version)
+	version = "v1.2.3"
+	stdout.Reset()
+	require.NoError(t, run(context.Background(), []string{"--version"}, &stdout, io.Discard))
+	assert.True(t, strings.HasPrefix(stdout.String(), "dns-api v1.2.3 go1."), stdout.String())
 }
 
 func TestDevPrintsACurlLineThatWorks(t *testing.T) {
@@ -340,10 +475,8 @@ func TestTokenGeneratorScopedTokens(t *testing.T) {
 	stdout.Reset()
 	require.NoError(t, run(context.Background(), []string{"token-generator"}, &stdout, io.Discard))
 	ids := map[any]bool{}
-	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
-		_, tok, ok := strings.Cut(line, ": ")
-		require.True(t, ok, line)
-		c := claimsOf(t, tok)
+	for _, p := range printedTokens(t, stdout.String()) {
+		c := claimsOf(t, p.token)
 		assert.NotEmpty(t, c["iat"])
 		ids[c["jti"]] = true
 	}
@@ -367,4 +500,45 @@ func TestTokenGeneratorScopedTokens(t *testing.T) {
 		assert.Error(t, err, "%v", args)
 		assert.Empty(t, stdout.String(), "no token printed for %v", args)
 	}
+}
+
+// dev takes the service's variables that are set: a token minted with
+// one's own SECRET_KEY for one's own users works against it, and the
+// blacklist is one's own. That secret is never printed back.
+func TestDevHonoursTheEnvironment(t *testing.T) {
+	port := freePort(t)
+	t.Setenv("PORT", strconv.Itoa(port))
+	t.Setenv("SECRET_KEY", testSecret)
+	t.Setenv("VALID_USERS", "alice,carol")
+	t.Setenv("BLACKLISTED_SUBDOMAINS", "api,*.internal")
+	t.Setenv("DNSIMPLE_DOMAINS", "elsewhere.example") // dev's zones are the emulator's
+	t.Setenv("DNSIMPLE_BASE_URL", "https://api.dnsimple.com")
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stop := start(t, []string{"dev"}, stdout, stderr)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitHealthy(t, base, stderr)
+
+	banner := stdout.String()
+	assert.NotContains(t, banner, testSecret)
+	assert.Contains(t, banner, "users: alice, carol")
+	assert.Contains(t, banner, "blacklisted: api,*.internal")
+	assert.Contains(t, banner, "export VALID_USERS=alice,carol DNSIMPLE_DOMAINS=example.com,example.org BLACKLISTED_SUBDOMAINS='api,*.internal'")
+
+	// A token minted by token-generator from the same environment.
+	t.Setenv("DNSIMPLE_DOMAINS", "example.com,example.org")
+	var minted bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"token-generator", "--user", "carol", "--quiet"}, &minted, io.Discard))
+	token := strings.TrimSpace(minted.String())
+	upsert := func(name string) int {
+		req, _ := http.NewRequest(http.MethodPost, base+"/records/A/example.com/"+name+"/203.0.113.7", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusCreated, upsert("www"), "www is not blacklisted here")
+	assert.Equal(t, http.StatusForbidden, upsert("api"))
+	assert.Equal(t, http.StatusForbidden, upsert("db.internal"))
+	require.NoError(t, stop())
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,59 +17,120 @@ import (
 	"github.com/dns-api/dns-api/app"
 	"github.com/dns-api/dns-api/auth"
 	"github.com/dns-api/dns-api/config"
+	"github.com/dns-api/dns-api/records"
 )
+
+// tokenOptions are token-generator's flags.
+type tokenOptions struct {
+	user, name, scope, domains, subdomains, types, cidrs, expiresIn string
+	asJSON, quiet                                                   bool
+}
+
+func (o *tokenOptions) flagSet() *flag.FlagSet {
+	flags := flag.NewFlagSet("token-generator", flag.ContinueOnError)
+	flags.StringVar(&o.user, "user", "", "mint a token for this user only (must be in VALID_USERS)")
+	flags.StringVar(&o.name, "name", "", "a label for the token, shown by /whoami")
+	flags.StringVar(&o.scope, "scope", "", `permissions, space- or comma-separated: "dns:read", "dns:write" (default: both)`)
+	flags.StringVar(&o.domains, "domains", "", "comma-separated zones the token may touch (default: all managed)")
+	flags.StringVar(&o.subdomains, "subdomains", "", "comma-separated names or globs the token may touch, like api,*.preview (default: any not blacklisted)")
+	flags.StringVar(&o.types, "types", "", "comma-separated record types, like A,AAAA (default: all)")
+	flags.StringVar(&o.cidrs, "cidrs", "", "comma-separated client networks the token may be used from, like 203.0.113.0/24 (default: anywhere)")
+	flags.StringVar(&o.expiresIn, "expires-in", "", "lifetime of the token, like 90d, 12h or 30m (default: never expires)")
+	flags.BoolVar(&o.asJSON, "json", false, "print a JSON list of {user, token, claims} instead")
+	flags.BoolVar(&o.quiet, "quiet", false, "print only the tokens, one per line, for a script: TOKEN=$(dns-api token-generator --user alice --quiet)")
+	return flags
+}
+
+func tokenGeneratorHelp(w io.Writer) {
+	fmt.Fprint(w, `usage: dns-api token-generator [flags]
+
+Prints a token for each user in VALID_USERS (or for --user), one line each,
+as python-dns-api did, followed by the token's id (jti), which
+REVOKED_TOKENS takes to revoke it:
+
+  *** token for alice: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...
+      id: 5f0c...
+
+Flags narrow what the tokens may do; each one left out means no restriction
+beyond the service's own. Every token is checked as the service would check
+it before it is printed.
+
+flags:
+`)
+	flags := (&tokenOptions{}).flagSet()
+	flags.SetOutput(w)
+	flags.PrintDefaults()
+	fmt.Fprint(w, `
+It reads from the environment, as the service does (dns-api serve --help):
+  SECRET_KEY              the key the service checks tokens with (required)
+  VALID_USERS             the users that may hold tokens (required)
+  DNSIMPLE_DOMAINS        the managed zones, which --domains must be among (required)
+  BLACKLISTED_SUBDOMAINS  names nobody may touch (a --subdomains entry they cover is refused)
+It does not talk to DNSimple: DNSIMPLE_ACCOUNT_TOKEN is not needed.
+
+example:
+  dns-api token-generator --user alice --subdomains api --types A,AAAA --expires-in 90d
+`)
+}
 
 // tokenGenerator prints "*** token for USER: TOKEN" for each user in
 // VALID_USERS, as python-dns-api's token-generator did, or for --user;
 // flags narrow what the tokens may do.
-func tokenGenerator(args []string, stdout, stderr io.Writer) error {
-	flags := flag.NewFlagSet("token-generator", flag.ContinueOnError)
+func tokenGenerator(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	var o tokenOptions
+	flags := o.flagSet()
 	flags.SetOutput(stderr)
-	user := flags.String("user", "", "mint a token for this user only (must be in VALID_USERS)")
-	name := flags.String("name", "", "a label for the token, shown by /whoami")
-	scope := flags.String("scope", "", `permissions, space- or comma-separated: "dns:read", "dns:write" (default: both)`)
-	domains := flags.String("domains", "", "comma-separated zones the token may touch (default: all managed)")
-	subdomains := flags.String("subdomains", "", "comma-separated names or globs the token may touch, like api,*.preview (default: any not blacklisted)")
-	types := flags.String("types", "", "comma-separated record types, like A,AAAA (default: all)")
-	cidrs := flags.String("cidrs", "", "comma-separated client networks the token may be used from, like 203.0.113.0/24 (default: anywhere)")
-	expiresIn := flags.String("expires-in", "", "lifetime of the token, like 90d, 12h or 30m (default: never expires)")
-	asJSON := flags.Bool("json", false, "print a JSON list of {user, token, claims} instead")
-	if err := flags.Parse(args); err != nil {
+	flags.Usage = func() {} // the whole help is printed below, on stdout for -h
+	switch err := flags.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		tokenGeneratorHelp(stdout)
+		return nil
+	case err != nil: // flag has said which flag, to stderr
+		fmt.Fprintln(stderr)
+		tokenGeneratorHelp(stderr)
 		return errUsage
 	}
 	if flags.NArg() > 0 {
-		fmt.Fprintf(stderr, "token-generator: unexpected argument %q\n", flags.Arg(0))
+		fmt.Fprintf(stderr, "token-generator: unexpected argument %q; see dns-api token-generator --help\n", flags.Arg(0))
 		return errUsage
 	}
 	// A flag given but empty (a script's unset variable) would mint a
 	// token without that restriction: refuse it rather than widen silently.
-	for flagName, value := range map[string]*string{"user": user, "scope": scope, "domains": domains,
-		"subdomains": subdomains, "types": types, "cidrs": cidrs, "expires-in": expiresIn} {
-		if isSet(flags, flagName) && len(splitList(*value)) == 0 {
+	for flagName, value := range map[string]string{"user": o.user, "scope": o.scope, "domains": o.domains,
+		"subdomains": o.subdomains, "types": o.types, "cidrs": o.cidrs, "expires-in": o.expiresIn} {
+		if isSet(flags, flagName) && len(splitList(value)) == 0 {
 			return fmt.Errorf("--%s is empty; leave it out for no restriction", flagName)
 		}
+	}
+	if o.asJSON && o.quiet {
+		return errors.New("--json and --quiet: choose one")
 	}
 	cfg, err := config.Load()
 	if err != nil {
 		return err
 	}
 	users := cfg.ValidUsers
-	if *user != "" {
-		if !slices.Contains(cfg.ValidUsers, *user) {
-			return fmt.Errorf("--user: %q is not in VALID_USERS", *user)
+	if o.user != "" {
+		if !slices.Contains(cfg.ValidUsers, o.user) {
+			return fmt.Errorf("--user: %q is not in VALID_USERS", o.user)
 		}
-		users = []string{*user}
+		users = []string{o.user}
+	}
+	if err := warnBlacklisted(splitList(o.subdomains), cfg.Blacklist, stderr); err != nil {
+		return err
 	}
 	template := auth.Claims{
-		Name:       *name,
-		Scope:      strings.Join(splitList(*scope), " "),
-		Domains:    splitList(*domains),
-		Subdomains: splitList(*subdomains),
-		Types:      splitList(*types),
-		CIDRs:      splitList(*cidrs),
+		Name:    o.name,
+		Scope:   strings.Join(splitList(o.scope), " "),
+		Domains: splitList(strings.ToLower(o.domains)),
+		// Names are case-insensitive and types are upper case: write
+		// them as the service shows them.
+		Subdomains: splitList(strings.ToLower(o.subdomains)),
+		Types:      splitList(strings.ToUpper(o.types)),
+		CIDRs:      splitList(o.cidrs),
 	}
-	if *expiresIn != "" {
-		lifetime, err := parseLifetime(*expiresIn)
+	if o.expiresIn != "" {
+		lifetime, err := parseLifetime(o.expiresIn)
 		if err != nil {
 			return fmt.Errorf("--expires-in: %w", err)
 		}
@@ -89,13 +152,38 @@ func tokenGenerator(args []string, stdout, stderr io.Writer) error {
 		}
 		out = append(out, minted{User: u, Token: token, Claims: claims})
 	}
-	if *asJSON {
+	if o.asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
 	for _, m := range out {
-		fmt.Fprintf(stdout, "*** token for %s: %s\n", m.User, m.Token)
+		if o.quiet {
+			fmt.Fprintln(stdout, m.Token)
+		} else {
+			fmt.Fprintf(stdout, "*** token for %s: %s\n    id: %s\n", m.User, m.Token, m.Claims.ID)
+		}
+	}
+	return nil
+}
+
+// warnBlacklisted warns of each --subdomains entry the blacklist covers
+// whole (a token can never touch what it names), and refuses a list made
+// only of such entries: that token could touch nothing.
+func warnBlacklisted(subdomains []string, blacklist records.Patterns, stderr io.Writer) error {
+	useless := 0
+	for _, s := range subdomains {
+		p, err := records.ParsePattern(s)
+		if err != nil {
+			return fmt.Errorf("--subdomains: %w", err)
+		}
+		if blacklist.Cover(p) {
+			fmt.Fprintf(stderr, "token-generator: warning: --subdomains %s is blacklisted (BLACKLISTED_SUBDOMAINS): the token can never touch it\n", p)
+			useless++
+		}
+	}
+	if useless > 0 && useless == len(subdomains) {
+		return errors.New("--subdomains: every entry is blacklisted, so the token could touch nothing")
 	}
 	return nil
 }
