@@ -156,8 +156,8 @@ func TestDryRun(t *testing.T) {
 	a = s.do(request{method: http.MethodPost, path: "/records/A/example.com/dup/192.0.2.2", token: aliceToken})
 	require.Equal(t, http.StatusOK, a.status)
 	calls := s.calls()
-	require.Len(t, calls, 1)
-	assert.Equal(t, fmt.Sprintf("DELETE /v2/1010/zones/example.com/records/%.0f", planned), calls[0])
+	require.Len(t, calls, 2, "a fresh lookup, then the write")
+	assert.Equal(t, fmt.Sprintf("DELETE /v2/1010/zones/example.com/records/%.0f", planned), calls[1])
 
 	// Refusals are the real write's refusals.
 	for _, r := range []request{
@@ -222,4 +222,23 @@ func TestLookupsAndFilters(t *testing.T) {
 		a := s.do(request{method: http.MethodGet, path: "/records?" + bad, token: aliceToken})
 		assert.Equal(t, http.StatusBadRequest, a.status, "%s: %s", bad, a.raw)
 	}
+}
+
+// A query string that does not parse is refused, never half-read: a
+// preview whose dry_run was dropped would be a real change.
+func TestMalformedQueryIsRefused(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	s.calls()
+	for _, r := range []request{
+		{method: http.MethodPost, path: "/records/A/example.com/dq/203.0.113.1?dry_run=true%", token: aliceToken},
+		{method: http.MethodPost, path: "/records/A/example.com/dq/203.0.113.1?dry_run=true;x=1", token: aliceToken},
+		{method: http.MethodGet, path: "/records?domain=%zz", token: aliceToken},
+		{method: http.MethodGet, path: "/records?type=A&subdomain=%2", token: aliceToken},
+	} {
+		a := s.send(r)
+		assert.Equal(t, http.StatusBadRequest, a.status, "%s %s: %s", r.method, r.path, a.raw)
+		assert.Contains(t, a.raw, "the query string is malformed", r.path)
+	}
+	assert.Empty(t, s.calls(), "nothing asked of DNSimple, nothing written")
 }

@@ -197,3 +197,44 @@ func TestNoRedisCallsOnTheFastPath(t *testing.T) {
 		}
 	}
 }
+
+// A name's lease that vanishes from Redis (evicted, or Redis restarted
+// without its data) is noticed: before the write, the write is refused
+// rather than run beside another instance's; during it, the log says so.
+func TestALostLeaseIsNoticed(t *testing.T) {
+	a, _, server := twoInstances(t)
+	opts, err := redis.ParseURL(server.URL)
+	require.NoError(t, err)
+	client := redis.NewClient(opts)
+	defer client.Close()
+	dropLeases := func() {
+		keys, err := client.Keys(context.Background(), "dns-api:l:*").Result()
+		require.NoError(t, err)
+		require.NotEmpty(t, keys, "a write holds a lease")
+		require.NoError(t, client.Del(context.Background(), keys...).Err())
+	}
+
+	// Gone between the lookup and the write.
+	var once atomic.Bool
+	a.setFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodGet && strings.Contains(r.URL.RawQuery, "name=before") && once.CompareAndSwap(false, true) {
+			dropLeases()
+		}
+		return false
+	})
+	r := a.do(request{method: http.MethodPost, path: "/records/A/example.com/before/203.0.113.7", token: aliceToken})
+	assert.Equal(t, http.StatusConflict, r.status, r.raw)
+	assert.Contains(t, r.raw, "under way; try again")
+	assert.Empty(t, a.set("example.com", "before", "A"), "nothing written without the lock")
+
+	// Gone while the write is at DNSimple.
+	a.setFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPost {
+			dropLeases()
+		}
+		return false
+	})
+	r = a.do(request{method: http.MethodPost, path: "/records/A/example.com/during/203.0.113.7", token: aliceToken})
+	assert.Equal(t, http.StatusCreated, r.status, r.raw)
+	assert.Contains(t, a.logs.String(), `"msg":"lock lost during a write","record":"A during.example.com"`)
+}

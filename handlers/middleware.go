@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/dns-api/dns-api/auth"
+	"github.com/dns-api/dns-api/fault"
 	"github.com/dns-api/dns-api/records"
 )
 
@@ -27,6 +29,21 @@ func routeOnEscapedPath(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u := c.Request().URL
 		u.RawPath = u.EscapedPath()
+		return next(c)
+	}
+}
+
+// strictQuery refuses a query string that does not parse. Go reading it
+// drops a malformed pair without a word, so a "dry_run=true%" would make
+// a preview a real change, and a "domain=%zz" a filter list everything.
+func strictQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if _, err := url.ParseQuery(c.Request().URL.RawQuery); err != nil {
+			if strings.Contains(err.Error(), "semicolon") {
+				return fault.New(fault.Invalid, "the query string is malformed: separate parameters with &, not ;")
+			}
+			return fault.New(fault.Invalid, "the query string is malformed: a %% must start an escape like %%20")
+		}
 		return next(c)
 	}
 }

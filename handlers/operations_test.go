@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -47,6 +48,9 @@ func TestMetrics(t *testing.T) {
 	s.do(request{method: http.MethodGet, path: "/whoami"})
 	s.do(request{method: http.MethodGet, path: "/whoami", token: "not.a.token"})
 	s.send(request{method: http.MethodGet, path: "/no/such/path"})
+	for i := range 3 {
+		s.send(request{method: fmt.Sprintf("INVENTED%d", i), path: "/"})
+	}
 
 	a := s.send(request{method: http.MethodGet, path: "/metrics"})
 	assert.Equal(t, http.StatusUnauthorized, a.status, "the metrics need a token")
@@ -57,6 +61,7 @@ func TestMetrics(t *testing.T) {
 		`dnsapi_http_requests_total{method="POST",route="/records/:type/:domain/:subdomain/:to",status="201"} 1`,
 		`dnsapi_http_requests_total{method="POST",route="/records/:type/:domain/:subdomain/:to",status="200"} 1`,
 		`dnsapi_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`dnsapi_http_requests_total{method="other",route="/",status="405"} 3`,
 		`dnsapi_http_request_duration_seconds_bucket{method="POST",route="/records/:type/:domain/:subdomain/:to",le="+Inf"} 2`,
 		`dnsapi_dnsimple_calls_total{operation="find",outcome="ok"} 1`,
 		`dnsapi_dnsimple_calls_total{operation="create",outcome="ok"} 1`,
@@ -73,5 +78,6 @@ func TestMetrics(t *testing.T) {
 		assert.Contains(t, a.raw, want)
 	}
 	assert.NotContains(t, a.raw, "/no/such/path", "never the raw path")
+	assert.NotContains(t, a.raw, "INVENTED", "nor a method of the caller's invention")
 	assert.NotContains(t, a.raw, "example.com")
 }

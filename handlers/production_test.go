@@ -7,8 +7,10 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,7 +55,9 @@ func TestCallsEachOperationCosts(t *testing.T) {
 	}
 	assert.Empty(t, s.calls(), "a repeated identical upsert costs nothing within CACHE_TTL")
 	require.Equal(t, "updated", upsert("203.0.113.8").action())
-	assert.Len(t, s.calls(), 1, "a changed upsert after a lookup cached: the write only")
+	calls := s.calls()
+	require.Len(t, calls, 2, "a changed upsert: the write, planned on a fresh lookup (not on the cache's word)")
+	assert.True(t, strings.HasPrefix(calls[0], "GET ") && strings.HasPrefix(calls[1], "PATCH "), "%v", calls)
 
 	nic := s.nic("hostname=api.example.com&myip=203.0.113.8", basic("router", aliceToken))
 	assert.Equal(t, "nochg 203.0.113.8\n", nic.raw)
@@ -61,7 +65,7 @@ func TestCallsEachOperationCosts(t *testing.T) {
 
 	a = s.do(request{method: http.MethodDelete, path: "/records/A/example.com/api", token: aliceToken})
 	require.Equal(t, http.StatusOK, a.status)
-	assert.Len(t, s.calls(), 1, "a delete by path of a cached set: one delete")
+	assert.Len(t, s.calls(), 2, "a delete by path: a fresh lookup, one delete")
 
 	// A cold cache: at most 2 for a changed upsert, 1 + 1 per record for a
 	// delete by path.
@@ -365,4 +369,89 @@ func TestAWriteOutlivesItsCaller(t *testing.T) {
 	assert.Equal(t, "unchanged", a.action(), "the first create had landed by the time the lock was free")
 	assert.Len(t, s.set("example.com", "late", "A"), 1, "one record")
 	assert.Contains(t, s.logs.String(), "write outlived its request")
+}
+
+// A lookup that read the set before a write, and answers after it, must
+// not put what it read back into the cache: the next upsert to the old
+// value would be "unchanged" and never written.
+func TestASlowReadDoesNotUndoAWrite(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	s.seed("example.com", emulator.Record{Name: "api", Type: "A", Content: "203.0.113.1"})
+	read, release := make(chan struct{}), make(chan struct{})
+	var once atomic.Bool
+	s.setFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodGet || !once.CompareAndSwap(false, true) {
+			return false
+		}
+		rec := httptest.NewRecorder()
+		s.emu.ServeHTTP(rec, r) // the set as it is now...
+		close(read)
+		<-release // ...answered after the write below
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+		return true
+	})
+	looked := make(chan answer, 1)
+	go func() {
+		looked <- s.do(request{method: http.MethodGet, path: "/records/A/example.com/api", token: aliceToken})
+	}()
+	<-read
+	a := s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.2", token: aliceToken})
+	require.Equal(t, "updated", a.action(), a.raw)
+	close(release)
+	require.Equal(t, http.StatusOK, (<-looked).status)
+
+	a = s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.1", token: aliceToken})
+	assert.Equal(t, "updated", a.action(), "the slow read's answer was not kept: %s", a.raw)
+	assert.Equal(t, "203.0.113.1", s.set("example.com", "api", "A")[0].Content)
+}
+
+// A write whose outcome was unknown may land late: until CACHE_TTL has
+// passed, the set is read from DNSimple every time, so the late record is
+// seen and the next upsert converges on one record.
+func TestAWriteThatLandsLateIsSeen(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{timeout: 200 * time.Millisecond})
+	var first atomic.Bool
+	s.setFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPost && first.CompareAndSwap(false, true) {
+			_, _ = io.Copy(io.Discard, r.Body) // (so that the server sees the caller go)
+			<-r.Context().Done()               // DNSimple keeps it, and answers too late
+			return true
+		}
+		return false
+	})
+	a := s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.1", token: aliceToken})
+	require.Equal(t, http.StatusGatewayTimeout, a.status, a.raw)
+	a = s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.2", token: aliceToken})
+	require.Equal(t, http.StatusCreated, a.status, a.raw)
+	// The first create lands now.
+	s.seed("example.com", emulator.Record{Name: "api", Type: "A", Content: "203.0.113.1"})
+
+	a = s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.2", token: aliceToken})
+	assert.Equal(t, "updated", a.action(), "the late record is seen, not hidden by the cache: %s", a.raw)
+	recs := s.set("example.com", "api", "A")
+	require.Len(t, recs, 1, "one record again")
+	assert.Equal(t, "203.0.113.2", recs[0].Content)
+}
+
+// A record made outside the service (or by a write DNSimple applied late)
+// beside the cached one: a changed upsert is planned on what DNSimple
+// holds, and leaves exactly one record.
+func TestAChangedUpsertIsPlannedOnDNSimple(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	require.Equal(t, http.StatusCreated, s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.1", token: aliceToken}).status)
+	s.seed("example.com", emulator.Record{Name: "api", Type: "A", Content: "203.0.113.9"}) // outside the service
+	a := s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.2?dry_run=true", token: aliceToken})
+	assert.Len(t, a.meta()["plan"], 2, "the preview shows the outside record's deletion too: %s", a.raw)
+	a = s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.2", token: aliceToken})
+	require.Equal(t, "updated", a.action(), a.raw)
+	recs := s.set("example.com", "api", "A")
+	require.Len(t, recs, 1)
+	assert.Equal(t, "203.0.113.2", recs[0].Content)
 }

@@ -11,8 +11,8 @@ import (
 // check goes through requireToken, and only then is a body read (so a
 // client without a token cannot hold a connection with a slow one); what
 // a token may then do is decided by the records package's permission check
-// inside each operation. Routes that call DNSimple get the request's
-// deadline.
+// inside each operation. Routes that call DNSimple read their query
+// strictly and get the request's deadline.
 func addRoutes(e *echo.Echo, deps Deps) {
 	svc := deps.Records
 	token := func(source tokenSource) echo.MiddlewareFunc {
@@ -24,8 +24,8 @@ func addRoutes(e *echo.Echo, deps Deps) {
 		ErrorHandler: func(err error, _ echo.Context) error { return err },
 	})
 	local := []echo.MiddlewareFunc{token(bearerToken)}
-	api := []echo.MiddlewareFunc{token(bearerToken), limitBody, deadline}
-	acme := []echo.MiddlewareFunc{token(acmeToken), limitBody, deadline}
+	api := []echo.MiddlewareFunc{token(bearerToken), limitBody, strictQuery, deadline}
+	acme := []echo.MiddlewareFunc{token(acmeToken), limitBody, strictQuery, deadline}
 
 	e.Match([]string{http.MethodGet, http.MethodHead}, "/", handleHealth(deps.SharedStateUp))
 	e.GET("/openapi.json", handleOpenAPI())
@@ -48,7 +48,7 @@ func addRoutes(e *echo.Echo, deps Deps) {
 	e.POST("/acme/present", handleACME(svc, true), acme...)
 	e.POST("/acme/cleanup", handleACME(svc, false), acme...)
 	e.POST("/acme-dns/update", handleACMEDNSUpdate(svc),
-		renderErrors(renderACMEDNSError), token(acmeDNSToken), limitBody, deadline)
+		renderErrors(renderACMEDNSError), token(acmeDNSToken), limitBody, strictQuery, deadline)
 	e.Match([]string{http.MethodGet, http.MethodPost}, "/nic/update", handleNicUpdate(svc),
-		renderErrors(renderDyndnsError), token(dyndnsToken), limitBody, deadline)
+		renderErrors(renderDyndnsError), token(dyndnsToken), limitBody, strictQuery, deadline)
 }

@@ -89,8 +89,20 @@ func (m *Metrics) Handler() http.Handler {
 // Request counts one answered request; route is the route's pattern,
 // never the raw path.
 func (m *Metrics) Request(route, method string, status int, took time.Duration) {
+	method = methodLabel(method)
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(route, method).Observe(took.Seconds())
+}
+
+// methodLabel is the method as a label: HTTP's own, or "other", so that
+// nobody can grow the metrics with methods of their own invention.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
 }
 
 // Call counts one call to DNSimple, and what it said of the budget.

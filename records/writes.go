@@ -76,19 +76,34 @@ type result struct {
 // check, then, under the name's lock, a look at the set, the plan, and
 // the change as one unit; nothing is written when the plan is empty.
 //
+// A plan made on what the cache said is only trusted when it writes
+// nothing (the point of the cache): one that writes is made again on what
+// DNSimple says, so that a change made elsewhere, or a write DNSimple
+// applied late, is not written over blindly.
+//
 // A write whose outcome is unknown (DNSimple failed or timed out) is never
 // sent again: the set is read again, fresh, and if the write shows there
 // it succeeded, else its failure stands. A write refused because the set
-// was not as believed (a cached look gone stale) is planned anew on what
-// is there, once.
+// was not as believed is planned anew on what is there, once.
 func (s *Service) changeSet(ctx context.Context, set recordSet, opts WriteOptions, plan planner) (result, error) {
+	read := &upstream.Read{}
+	ctx = upstream.WithRead(ctx, read)
+	look := func(retry bool) ([]Record, upstream.Change, Action, error) {
+		for {
+			before, err := s.find(ctx, set)
+			if err != nil {
+				return nil, upstream.Change{}, "", err
+			}
+			change, action, err := plan(before, retry)
+			if err != nil || change.Size() == 0 || !read.Cached {
+				return before, change, action, err
+			}
+			read.Fresh = true
+		}
+	}
 	if opts.DryRun {
 		// Everything but the change: no lock is needed to send nothing.
-		before, err := s.find(ctx, set)
-		if err != nil {
-			return result{}, err
-		}
-		change, action, err := plan(before, false)
+		before, change, action, err := look(false)
 		if err != nil {
 			return result{}, err
 		}
@@ -108,11 +123,7 @@ func (s *Service) changeSet(ctx context.Context, set recordSet, opts WriteOption
 	var unknown error // the failure of an attempt whose outcome is unknown
 	var earlier Action
 	for attempt := 1; ; attempt++ {
-		before, err := s.find(ctx, set)
-		if err != nil {
-			return result{}, err
-		}
-		change, action, err := plan(before, unknown != nil)
+		before, change, action, err := look(unknown != nil)
 		switch {
 		case err != nil:
 			return result{}, err
@@ -126,6 +137,10 @@ func (s *Service) changeSet(ctx context.Context, set recordSet, opts WriteOption
 			// it twice. The caller is told it may or may not have been
 			// made; the next write of the name converges.
 			return result{}, unknown
+		case !lease.Held(ctx):
+			// The lock went (its key evicted, Redis restarted): another
+			// instance may be writing the name now.
+			return result{}, fault.New(fault.Conflict, "another change of %s is under way; try again", set)
 		}
 		change.Name, change.Type = set.name, string(set.typ)
 		var applied upstream.Applied
@@ -136,12 +151,13 @@ func (s *Service) changeSet(ctx context.Context, set recordSet, opts WriteOption
 		if !kept || attempt > 1 || ctx.Err() != nil {
 			return result{}, err
 		}
+		read.Fresh = true
 		switch fault.KindOf(err) {
 		case fault.Upstream, fault.Timeout:
 			unknown, earlier = err, action // read again, and see
 		case fault.NotFound, fault.Conflict:
-			// Refused for a set that was not as believed (a cached look
-			// gone stale): plan again on what is there.
+			// Refused for a set that was not as believed: plan again on
+			// what is there.
 		default:
 			return result{}, err
 		}
@@ -185,10 +201,8 @@ func (s *Service) apply(ctx context.Context, lease state.Lease, set recordSet, c
 // instance may have written the name meanwhile. The next write of the
 // name converges whatever happened.
 func (s *Service) noticeLost(ctx context.Context, lease state.Lease, set recordSet) {
-	select {
-	case <-lease.Lost():
+	if !lease.Held(ctx) {
 		s.audit.LogAttrs(ctx, slog.LevelWarn, "lock lost during a write", slog.String("record", set.String()))
-	default:
 	}
 }
 

@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -10,10 +11,18 @@ import (
 type Memory struct {
 	now func() time.Time
 
-	mu      sync.Mutex
-	entries map[string]entry
-	locks   map[string]*lockEntry
-	spent   time.Time // the budget is spent until then
+	mu       sync.Mutex
+	entries  map[string]entry
+	versions map[string]version
+	clock    int64 // the last version given: versions never repeat
+	locks    map[string]*lockEntry
+	spent    time.Time // the budget is spent until then
+}
+
+// version is a key's version and when it was given.
+type version struct {
+	n  int64
+	at time.Time
 }
 
 type entry struct {
@@ -41,7 +50,7 @@ func NewMemory(now func() time.Time) *Memory {
 	if now == nil {
 		now = time.Now
 	}
-	return &Memory{now: now, entries: map[string]entry{}, locks: map[string]*lockEntry{}}
+	return &Memory{now: now, entries: map[string]entry{}, versions: map[string]version{}, locks: map[string]*lockEntry{}}
 }
 
 // Get implements Cache.
@@ -59,6 +68,32 @@ func (m *Memory) Get(_ context.Context, key string) ([]byte, bool, error) {
 func (m *Memory) Set(_ context.Context, values map[string][]byte, ttl time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.store(values, ttl)
+	for k := range values {
+		m.bump(k)
+	}
+	return nil
+}
+
+// Fill implements Cache.
+func (m *Memory) Fill(_ context.Context, key string, version int64, values map[string][]byte, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.versions[key].n == version {
+		m.store(values, ttl)
+	}
+	return nil
+}
+
+// Version implements Cache.
+func (m *Memory) Version(_ context.Context, key string) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.versions[key].n, nil
+}
+
+// store keeps values; m.mu is held.
+func (m *Memory) store(values map[string][]byte, ttl time.Duration) {
 	now := m.now()
 	if len(m.entries)+len(values) > maxEntries {
 		for k, e := range m.entries {
@@ -73,7 +108,22 @@ func (m *Memory) Set(_ context.Context, values map[string][]byte, ttl time.Durat
 	for k, v := range values {
 		m.entries[k] = entry{value: v, expires: now.Add(ttl)}
 	}
-	return nil
+}
+
+// bump gives key a new version; m.mu is held. Versions older than
+// VersionLife are forgotten when there are many (only writes bump, and
+// DNSimple's budget bounds the writes of an hour).
+func (m *Memory) bump(key string) {
+	now := m.now()
+	if len(m.versions) >= maxEntries {
+		for k, v := range m.versions {
+			if now.Sub(v.at) > VersionLife {
+				delete(m.versions, k)
+			}
+		}
+	}
+	m.clock++
+	m.versions[key] = version{n: m.clock, at: now}
 }
 
 // Delete implements Cache.
@@ -82,6 +132,7 @@ func (m *Memory) Delete(_ context.Context, keys ...string) error {
 	defer m.mu.Unlock()
 	for _, k := range keys {
 		delete(m.entries, k)
+		m.bump(k)
 	}
 	return nil
 }
@@ -116,8 +167,9 @@ func (m *Memory) leave(key string, e *lockEntry) {
 }
 
 type memoryLease struct {
-	once    sync.Once
-	release func()
+	once     sync.Once
+	unlocked atomic.Bool
+	release  func()
 }
 
 // neverLost is the Lost channel of a lease that cannot be lost.
@@ -125,7 +177,15 @@ var neverLost = make(chan struct{})
 
 func (l *memoryLease) Lost() <-chan struct{} { return neverLost }
 
-func (l *memoryLease) Unlock() { l.once.Do(l.release) }
+// Held implements Lease: in one process a lock is held until Unlock.
+func (l *memoryLease) Held(context.Context) bool { return !l.unlocked.Load() }
+
+func (l *memoryLease) Unlock() {
+	l.once.Do(func() {
+		l.unlocked.Store(true)
+		l.release()
+	})
+}
 
 // Spent implements Budget.
 func (m *Memory) Spent(context.Context) (time.Time, bool) {

@@ -19,15 +19,30 @@ type Store interface {
 
 // Cache keeps values for a while. A value is never served after its time
 // to live, and Delete removes it for every instance sharing the cache.
+//
+// Writers Set and Delete; readers that fetched a value elsewhere Fill it,
+// and a fill never overwrites what a write did while the reader was
+// fetching: a key's version changes at every Set or Delete of it, and a
+// fill stores only if the version is still the one read before the fetch.
 type Cache interface {
 	// Get returns the value of key, if it is there and fresh.
 	Get(ctx context.Context, key string) ([]byte, bool, error)
 	// Set stores values by key, each for ttl, at once (one round trip to
-	// a shared store).
+	// a shared store), changing each key's version.
 	Set(ctx context.Context, values map[string][]byte, ttl time.Duration) error
-	// Delete removes keys.
+	// Delete removes keys, changing each key's version.
 	Delete(ctx context.Context, keys ...string) error
+	// Version returns key's version, to give Fill.
+	Version(ctx context.Context, key string) (int64, error)
+	// Fill stores values by key, each for ttl, at once, if key's version
+	// is still version; otherwise it stores nothing.
+	Fill(ctx context.Context, key string, version int64, values map[string][]byte, ttl time.Duration) error
 }
+
+// VersionLife is how long a shared store keeps a key's version after its
+// last change: far longer than any read (a request lasts at most
+// minutes), so that a fill is never matched against a forgotten version.
+const VersionLife = time.Hour
 
 // Locker hands out locks on names, so that two writes to one record set
 // never run at once, in one process or across several.
@@ -41,8 +56,11 @@ type Locker interface {
 // lease): Lost says when, so that the holder knows its write may have run
 // beside another.
 type Lease interface {
-	// Lost is closed if the lock is lost before Unlock.
+	// Lost is closed if the lock is lost before Unlock (noticed when a
+	// renewal fails, or by Held).
 	Lost() <-chan struct{}
+	// Held asks the store whether the lease still holds the lock.
+	Held(ctx context.Context) bool
 	// Unlock releases the lock, if this lease still holds it.
 	Unlock()
 }

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -55,39 +56,84 @@ func (c *Cached) FindRecords(ctx context.Context, zone, name, recordType string)
 	})
 }
 
+// Read tells how a read through the cache went, for a caller that acts on
+// what it reads: Fresh asks DNSimple whatever the cache holds, and Cached
+// says whether the cache answered. Pass it with WithRead.
+type Read struct {
+	Fresh, Cached bool
+}
+
+type readKey struct{}
+
+// WithRead returns ctx carrying r: the reads made with it honour r.Fresh
+// and set r.Cached.
+func WithRead(ctx context.Context, r *Read) context.Context {
+	return context.WithValue(ctx, readKey{}, r)
+}
+
+// unsettled is the entry of a set whose last write failed: DNSimple may
+// yet apply it, so until the entry expires the set is read from DNSimple
+// every time and never kept.
+var unsettled = []byte("unsettled")
+
 // read serves key from the cache, or fetches it and keeps it (with the
-// zone of every id it holds). A cache that fails is only a cache: the
-// provider answers.
+// zone of every id it holds), unless a write changed the key meanwhile:
+// what was read before a write must not replace what the write left. A
+// cache that fails is only a cache: the provider answers.
 func (c *Cached) read(ctx context.Context, kind, key string, fetch func() ([]Record, error)) ([]Record, error) {
-	if raw, ok, err := c.cache.Get(ctx, key); err == nil && ok {
+	r, _ := ctx.Value(readKey{}).(*Read)
+	if r == nil {
+		r = &Read{}
+	}
+	r.Cached = false
+	raw, found, err := c.cache.Get(ctx, key)
+	settled := err != nil || !found || !bytes.Equal(raw, unsettled)
+	if err == nil && found && settled && !r.Fresh {
 		var rs []Record
 		if json.Unmarshal(raw, &rs) == nil {
 			c.looked(kind, true)
+			r.Cached = true
 			return rs, nil
 		}
 	}
 	c.looked(kind, false)
+	version, verr := c.cache.Version(ctx, key)
 	rs, err := fetch()
 	if err != nil {
 		return nil, err
 	}
-	c.keep(ctx, key, rs)
+	if verr == nil && settled {
+		c.fill(ctx, key, version, rs)
+	}
 	return rs, nil
 }
 
-// keep stores a record list under key, and the zone of each of its ids,
-// at once.
-func (c *Cached) keep(ctx context.Context, key string, rs []Record) {
+// entries are a record list under key, and the zone of each of its ids.
+func entries(key string, rs []Record) (map[string][]byte, error) {
 	raw, err := json.Marshal(rs)
 	if err != nil {
-		return
+		return nil, err
 	}
 	values := make(map[string][]byte, len(rs)+1)
 	values[key] = raw
 	for _, r := range rs {
 		values[idKey(r.ID)] = []byte(r.Zone)
 	}
-	_ = c.cache.Set(ctx, values, c.ttl)
+	return values, nil
+}
+
+// fill keeps what a read found, unless key changed since version.
+func (c *Cached) fill(ctx context.Context, key string, version int64, rs []Record) {
+	if values, err := entries(key, rs); err == nil {
+		_ = c.cache.Fill(ctx, key, version, values, c.ttl)
+	}
+}
+
+// keep stores what a write made of key.
+func (c *Cached) keep(ctx context.Context, key string, rs []Record) {
+	if values, err := entries(key, rs); err == nil {
+		_ = c.cache.Set(ctx, values, c.ttl)
+	}
 }
 
 // Record implements Provider. Ids are unique in the account: when the
@@ -101,9 +147,9 @@ func (c *Cached) Record(ctx context.Context, zone string, id int64) (Record, err
 }
 
 // Apply implements Provider. After a change the set's entry is what the
-// change made of it; after a failure, nobody knows, so the set's entry is
-// dropped and the next lookup asks DNSimple. The zone's listing is
-// dropped either way.
+// change made of it; after a failure, nobody knows, so the set is
+// unsettled: looked up from DNSimple until its entry expires. The zone's
+// listing is dropped either way.
 func (c *Cached) Apply(ctx context.Context, zone string, change Change) (Applied, error) {
 	applied, err := c.next.Apply(ctx, zone, change)
 	// The write may have outlived its caller: the cache is told anyway.
@@ -113,12 +159,23 @@ func (c *Cached) Apply(ctx context.Context, zone string, change Change) (Applied
 	// too: they are dropped, to be read again.
 	_ = c.cache.Delete(ctx, zoneKey(zone), setKey(zone, change.Name, ""))
 	if err != nil {
-		_ = c.cache.Delete(ctx, key)
+		switch fault.KindOf(err) {
+		case fault.Upstream, fault.Timeout, fault.Canceled, fault.Internal:
+			// DNSimple may have applied it, or may yet (a request it got
+			// late): the set stays unsettled, read anew every time, for
+			// as long as an entry would live.
+			_ = c.cache.Set(ctx, map[string][]byte{key: unsettled}, c.ttl)
+		default: // refused: nothing changed, but the entry may be why
+			_ = c.cache.Delete(ctx, key)
+		}
 		return applied, err
 	}
 	raw, ok, cerr := c.cache.Get(ctx, key)
 	var before []Record
-	if cerr != nil || !ok || json.Unmarshal(raw, &before) != nil || change.Name == "" && change.Type == "" {
+	switch {
+	case cerr == nil && ok && bytes.Equal(raw, unsettled):
+		return applied, nil // stays so
+	case cerr != nil || !ok || json.Unmarshal(raw, &before) != nil || change.Name == "" && change.Type == "":
 		_ = c.cache.Delete(ctx, key)
 		return applied, nil
 	}

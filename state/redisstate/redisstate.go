@@ -21,6 +21,7 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
@@ -111,6 +112,10 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		return nil, errors.New("redisstate: a logger is required")
 	}
+	// go-redis would print its own unstructured lines, many per outage;
+	// the store says what matters (down, back) once, in the service's
+	// log, and go-redis's details go there too, at debug level.
+	redis.SetLogger(debugLog{opts.Logger})
 	s := &Store{
 		client:        redis.NewClient(ro),
 		prefix:        opts.Prefix,
@@ -142,6 +147,13 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	go s.probe()
 	go s.listen(sub)
 	return s, nil
+}
+
+// debugLog passes go-redis's log lines to slog, at debug level.
+type debugLog struct{ logger *slog.Logger }
+
+func (d debugLog) Printf(ctx context.Context, format string, v ...any) {
+	d.logger.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 // Close stops the store's work and its connections.
@@ -200,13 +212,18 @@ func (s *Store) probe() {
 	}
 }
 
-// failed reports whether err is a failure of Redis (and switches to the
-// local state if so).
-func (s *Store) failed(err error) bool {
+// failed reports whether a call with ctx failed, and switches to the
+// local state if Redis is at fault. A caller that gave up (its context
+// cancelled, or past its deadline) is not Redis failing: taking that for
+// an outage would let this instance lock on its own while the others lock
+// in Redis.
+func (s *Store) failed(ctx context.Context, err error) bool {
 	if err == nil || errors.Is(err, redis.Nil) {
 		return false
 	}
-	s.down(err)
+	if ctx.Err() == nil {
+		s.down(err)
+	}
 	return true
 }
 
@@ -216,12 +233,17 @@ func (s *Store) cacheKey(key string) string { return s.prefix + "c:" + key }
 func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	if s.up.Load() {
 		value, err := s.client.Get(ctx, s.cacheKey(key)).Bytes()
-		if !s.failed(err) {
+		if !s.failed(ctx, err) {
 			return value, err == nil, nil
+		}
+		if ctx.Err() != nil {
+			return nil, false, ctx.Err()
 		}
 	}
 	return s.local.Load().Get(ctx, key)
 }
+
+func (s *Store) versionKey(key string) string { return s.prefix + "v:" + key }
 
 // Set implements state.Cache, in one round trip.
 func (s *Store) Set(ctx context.Context, values map[string][]byte, ttl time.Duration) error {
@@ -229,28 +251,87 @@ func (s *Store) Set(ctx context.Context, values map[string][]byte, ttl time.Dura
 		_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for k, v := range values {
 				p.Set(ctx, s.cacheKey(k), v, ttl)
+				s.bump(ctx, p, k)
 			}
 			return nil
 		})
-		if !s.failed(err) {
+		if !s.failed(ctx, err) {
 			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 	}
 	return s.local.Load().Set(ctx, values, ttl)
 }
 
-// Delete implements state.Cache.
+// bump queues a change of key's version.
+func (s *Store) bump(ctx context.Context, p redis.Pipeliner, key string) {
+	p.Incr(ctx, s.versionKey(key))
+	p.PExpire(ctx, s.versionKey(key), state.VersionLife)
+}
+
+// Delete implements state.Cache, in one round trip.
 func (s *Store) Delete(ctx context.Context, keys ...string) error {
 	if s.up.Load() {
-		full := make([]string, len(keys))
-		for i, k := range keys {
-			full[i] = s.cacheKey(k)
-		}
-		if !s.failed(s.client.Del(ctx, full...).Err()) {
+		_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, k := range keys {
+				p.Del(ctx, s.cacheKey(k))
+				s.bump(ctx, p, k)
+			}
 			return nil
+		})
+		if !s.failed(ctx, err) {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 	}
 	return s.local.Load().Delete(ctx, keys...)
+}
+
+// Version implements state.Cache.
+func (s *Store) Version(ctx context.Context, key string) (int64, error) {
+	if s.up.Load() {
+		v, err := s.client.Get(ctx, s.versionKey(key)).Int64()
+		if !s.failed(ctx, err) {
+			return v, nil // 0 when never changed
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+	}
+	return s.local.Load().Version(ctx, key)
+}
+
+// fillScript stores the cache entries of KEYS[2:] (values in ARGV[2:],
+// time to live in ms in ARGV[1]) if the version at KEYS[1] is still the
+// one the reader saw, last in ARGV.
+var fillScript = redis.NewScript(`
+local seen = ARGV[#ARGV]
+if (redis.call("get", KEYS[1]) or "0") ~= seen then return 0 end
+for i = 2, #KEYS do redis.call("set", KEYS[i], ARGV[i], "px", ARGV[1]) end
+return 1`)
+
+// Fill implements state.Cache, in one round trip.
+func (s *Store) Fill(ctx context.Context, key string, version int64, values map[string][]byte, ttl time.Duration) error {
+	if s.up.Load() {
+		keys := []string{s.versionKey(key)}
+		args := []any{max(ttl.Milliseconds(), 1)}
+		for k, v := range values {
+			keys = append(keys, s.cacheKey(k))
+			args = append(args, v)
+		}
+		err := fillScript.Run(ctx, s.client, keys, append(args, strconv.FormatInt(version, 10))...).Err()
+		if !s.failed(ctx, err) {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return s.local.Load().Fill(ctx, key, version, values, ttl)
 }
 
 // flushCache deletes every cache entry, a batch at a time.
@@ -286,7 +367,10 @@ func (s *Store) Lock(ctx context.Context, key string) (state.Lease, error) {
 	wait := 5 * time.Millisecond
 	for s.up.Load() {
 		ok, err := s.client.SetNX(ctx, full, token, s.lease).Result()
-		if s.failed(err) {
+		if s.failed(ctx, err) {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			break
 		}
 		if err == nil && ok {
@@ -308,9 +392,11 @@ type lease struct {
 	s            *Store
 	key, token   string
 	lost, closed chan struct{}
-	once         sync.Once
+	once, loss   sync.Once
 	renewed      sync.WaitGroup
 }
+
+func (l *lease) markLost() { l.loss.Do(func() { close(l.lost) }) }
 
 func (s *Store) newLease(key, token string) *lease {
 	l := &lease{s: s, key: key, token: token, lost: make(chan struct{}), closed: make(chan struct{})}
@@ -340,13 +426,33 @@ func (l *lease) renew() {
 			held = time.Now()
 		case err == nil, time.Since(held) >= l.s.lease:
 			// Taken over, or expired while Redis did not answer.
-			close(l.lost)
+			l.markLost()
 			return
 		}
 	}
 }
 
 func (l *lease) Lost() <-chan struct{} { return l.lost }
+
+// Held asks Redis whether the lease still holds its lock, renewing it if
+// so: a key evicted, or a Redis restarted without its data, is noticed
+// now rather than at the next renewal. A Redis that does not answer says
+// nothing new: the renewals decide.
+func (l *lease) Held(ctx context.Context) bool {
+	select {
+	case <-l.lost:
+		return false
+	default:
+	}
+	ctx, cancel := context.WithTimeout(ctx, ioTimeout)
+	defer cancel()
+	renewed, err := renewScript.Run(ctx, l.s.client, []string{l.key}, l.token, l.s.lease.Milliseconds()).Int()
+	if err == nil && renewed == 0 {
+		l.markLost()
+		return false
+	}
+	return true
+}
 
 func (l *lease) Unlock() {
 	l.once.Do(func() {
@@ -387,7 +493,7 @@ func (s *Store) Report(ctx context.Context, remaining int, reset time.Time) {
 		}
 		return nil
 	})
-	s.failed(err)
+	s.failed(ctx, err)
 }
 
 // syncBudget learns a spent budget another instance kept in Redis.

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -113,8 +115,92 @@ func TestLostLease(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a lease taken over is noticed at its next renewal")
 	}
+	assert.False(t, lease.Held(context.Background()))
+	lease.Unlock()
+
+	// Between renewals, Held asks Redis: a lease whose key is gone (evicted,
+	// or Redis restarted without its data) is noticed at once.
+	lease, err = s.Lock(context.Background(), "other")
+	require.NoError(t, err)
+	assert.True(t, lease.Held(context.Background()))
+	require.NoError(t, client.Del(context.Background(), prefix+"l:other").Err())
+	assert.False(t, lease.Held(context.Background()))
+	select {
+	case <-lease.Lost():
+	default:
+		t.Error("and Lost says so")
+	}
 	lease.Unlock()
 	owner, err := client.Get(context.Background(), prefix+"l:name").Result()
 	require.NoError(t, err)
 	assert.Equal(t, "another-owner", owner, "and never released from under its new owner")
+}
+
+// A caller giving up is not Redis failing: the store stays on the shared
+// state (else this instance would lock on its own while others lock in
+// Redis).
+func TestCallerGivingUpIsNotAnOutage(t *testing.T) {
+	server := redisserver.Start(t)
+	prefix := randomPrefix()
+	a, b := newStore(t, server.URL, prefix, nil), newStore(t, server.URL, prefix, nil)
+	held, err := a.Lock(context.Background(), "busy")
+	require.NoError(t, err)
+	defer held.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = b.Lock(ctx, "busy")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	cancelled, cancelNow := context.WithCancel(context.Background())
+	cancelNow()
+	_, _, err = b.Get(cancelled, "k")
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, b.Set(cancelled, map[string][]byte{"k": []byte("v")}, time.Minute), context.Canceled)
+	_, err = b.Lock(cancelled, "busy")
+	assert.Error(t, err)
+	assert.True(t, b.Up(), "still on the shared state")
+
+	// And the lock is still shared: b waits for a's lease.
+	short, cancelShort := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancelShort()
+	_, err = b.Lock(short, "busy")
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "b does not take a lock a holds")
+}
+
+// go-redis's own lines go to the service's log, at debug level: an outage
+// is told once, by the store, not by a line per failed dial on stderr.
+func TestRedisLogsThroughTheService(t *testing.T) {
+	server := redisserver.Start(t)
+	var logs syncBuffer
+	s, err := redisstate.New(context.Background(), redisstate.Options{
+		URL: server.URL, Lease: 2 * time.Second, Prefix: randomPrefix(),
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	require.NoError(t, err)
+	defer s.Close()
+	server.Stop()
+	for range 5 {
+		_, _, _ = s.Get(context.Background(), "k")
+		_ = s.Set(context.Background(), map[string][]byte{"k": []byte("v")}, time.Minute)
+	}
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "level=DEBUG msg=\"redis: ") }, 10*time.Second, 50*time.Millisecond,
+		"go-redis's lines reach the log: %s", &logs)
+	assert.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), "the outage is told once: %s", &logs)
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

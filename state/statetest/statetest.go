@@ -24,6 +24,7 @@ import (
 func Run(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
 	t.Run("cache", func(t *testing.T) { testCache(t, newStore) })
 	t.Run("cache expiry", func(t *testing.T) { testCacheExpiry(t, newStore) })
+	t.Run("a fill never undoes a write", func(t *testing.T) { testFill(t, newStore) })
 	t.Run("locks", func(t *testing.T) { testLocks(t, newStore) })
 	t.Run("lock waits honour the context", func(t *testing.T) { testLockContext(t, newStore) })
 	t.Run("budget", func(t *testing.T) { testBudget(t, newStore) })
@@ -53,6 +54,47 @@ func testCache(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
 		require.NoError(t, err)
 		assert.False(t, ok, "and its deletion of %s", k)
 	}
+}
+
+// testFill holds the rule that keeps a slow read from bringing back what
+// a write replaced: a reader takes the key's version before it fetches,
+// and its fill stores only if no write came in between, on any instance.
+func testFill(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
+	a, b := newStore(t)
+	ctx := context.Background()
+	get := func(s state.Store, key string) string {
+		v, ok, err := s.Get(ctx, key)
+		require.NoError(t, err)
+		if !ok {
+			return "(none)"
+		}
+		return string(v)
+	}
+
+	seen, err := a.Version(ctx, "k")
+	require.NoError(t, err)
+	require.NoError(t, a.Fill(ctx, "k", seen, map[string][]byte{"k": []byte("read"), "id": []byte("zone")}, time.Minute))
+	assert.Equal(t, "read", get(b, "k"), "a fill with nothing in between stores")
+	assert.Equal(t, "zone", get(b, "id"), "every value of it")
+
+	seen, err = a.Version(ctx, "k")
+	require.NoError(t, err)
+	require.NoError(t, b.Set(ctx, map[string][]byte{"k": []byte("written")}, time.Minute))
+	require.NoError(t, a.Fill(ctx, "k", seen, map[string][]byte{"k": []byte("stale")}, time.Minute))
+	assert.Equal(t, "written", get(a, "k"), "a fill does not overwrite a write made since its version")
+
+	seen, err = a.Version(ctx, "k")
+	require.NoError(t, err)
+	require.NoError(t, b.Delete(ctx, "k"))
+	require.NoError(t, a.Fill(ctx, "k", seen, map[string][]byte{"k": []byte("stale")}, time.Minute))
+	assert.Equal(t, "(none)", get(b, "k"), "nor brings back what a write dropped")
+
+	seen, err = b.Version(ctx, "k")
+	require.NoError(t, err)
+	require.NoError(t, a.Fill(ctx, "k", seen, map[string][]byte{"k": []byte("fresh")}, time.Minute))
+	assert.Equal(t, "fresh", get(a, "k"), "a read after the write fills")
+	require.NoError(t, b.Fill(ctx, "k", seen, map[string][]byte{"k": []byte("again")}, time.Minute))
+	assert.Equal(t, "again", get(a, "k"), "fills do not change the version")
 }
 
 func testCacheExpiry(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
@@ -102,6 +144,7 @@ func testLocks(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
 				t.Error("a lease held briefly was lost")
 			default:
 			}
+			assert.True(t, lease.Held(ctx), "a lease is held until Unlock")
 			lease.Unlock()
 		}()
 	}
@@ -115,6 +158,7 @@ func testLocks(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
 	require.NoError(t, err)
 	l1.Unlock()
 	l1.Unlock()
+	assert.False(t, l1.Held(ctx), "nor after")
 	l2.Unlock()
 	l3, err := b.Lock(ctx, "one")
 	require.NoError(t, err, "released for the other view")
