@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -65,5 +67,8 @@ func handleACMEDNSUpdate(svc *records.Service) echo.HandlerFunc {
 // with the status of the one table.
 func renderACMEDNSError(c echo.Context, err error) {
 	status, title := describe(err)
+	if wait, ok := retryAfter(err, time.Now()); ok {
+		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)))
+	}
 	_ = c.JSON(status, acmeDNSError{Error: title})
 }

@@ -91,13 +91,18 @@ func TestWaitUntilDistributed(t *testing.T) {
 func TestWaitIsBounded(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{timeout: time.Second}) // a 3s request deadline
-	for _, wait := range []string{"10s", "1h", "-1s", "0", "soon", "5"} {
+	for _, wait := range []string{"10s", "1h", "-1s", "soon", "5"} {
 		a := s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.7?wait=" + wait, token: aliceToken})
 		assert.Equal(t, http.StatusBadRequest, a.status, "%s: %s", wait, a.raw)
 	}
 	a := s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.7?wait=10s", token: aliceToken})
 	assert.Contains(t, a.title(), "at most 2s", "the refusal says the limit")
 	assert.Zero(t, s.writes())
+	for _, none := range []string{"0", "0s"} {
+		a = s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.7?wait=" + none, token: aliceToken})
+		assert.Less(t, a.status, 300, "wait=%s is no wait: %s", none, a.raw)
+		assert.NotContains(t, a.meta(), "distributed")
+	}
 }
 
 func TestDryRun(t *testing.T) {
@@ -241,4 +246,22 @@ func TestMalformedQueryIsRefused(t *testing.T) {
 		assert.Contains(t, a.raw, "the query string is malformed", r.path)
 	}
 	assert.Empty(t, s.calls(), "nothing asked of DNSimple, nothing written")
+}
+
+// A dry run is refused where DNSimple would refuse the real write: a
+// CNAME beside other records of its name, or a record beside a CNAME.
+func TestDryRunKnowsTheCNAMERule(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	s.seed("example.com", emulator.Record{Name: "both", Type: "MX", Content: "mail.example.com", Priority: 10},
+		emulator.Record{Name: "alias", Type: "CNAME", Content: "target.example.net"})
+	for _, path := range []string{"/records/CNAME/example.com/both/x.example.net", "/records/A/example.com/alias/203.0.113.7"} {
+		dry := s.do(request{method: http.MethodPost, path: path + "?dry_run=true", token: aliceToken})
+		real := s.do(request{method: http.MethodPost, path: path, token: aliceToken})
+		assert.Equal(t, http.StatusConflict, real.status, real.raw)
+		assert.Equal(t, real.status, dry.status, "the preview is refused as the write is: %s", dry.raw)
+		assert.Contains(t, dry.raw, "a CNAME cannot share its name with other records")
+	}
+	dry := s.do(request{method: http.MethodPost, path: "/records/CNAME/example.com/alone/x.example.net?dry_run=true", token: aliceToken})
+	assert.Equal(t, http.StatusOK, dry.status, dry.raw)
 }

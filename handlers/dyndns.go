@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,6 +34,10 @@ const (
 	codeDNSErr  = "dnserr"  // DNSimple failed, or the address is unusable
 	code911     = "911"     // our own failure
 )
+
+// defaultDyndnsRetry is the Retry-After of a dyndns2 update that failed
+// for DNSimple's sake, when DNSimple did not say.
+const defaultDyndnsRetry = time.Minute
 
 // dyndnsCodeOf is the one table from a kind of failure to a return code.
 var dyndnsCodeOf = map[fault.Kind]string{
@@ -70,7 +75,8 @@ func handleNicUpdate(svc *records.Service) echo.HandlerFunc {
 		}
 		addrs, ok := updateAddrs(form, clientAddr(c))
 		lines := make([]string, 0, len(hosts))
-		transient := 0 // hosts that failed for DNSimple's sake
+		transient := 0              // hosts that failed for DNSimple's sake
+		retry := defaultDyndnsRetry // unless DNSimple said when its budget reopens
 		for _, host := range hosts {
 			if !ok {
 				lines = append(lines, codeDNSErr)
@@ -81,13 +87,16 @@ func handleNicUpdate(svc *records.Service) echo.HandlerFunc {
 			case fault.Upstream, fault.Timeout, fault.RateLimited:
 				transient++
 			}
+			if wait, limited := retryAfter(err, time.Now()); limited {
+				retry = wait
+			}
 			lines = append(lines, line)
 		}
 		if transient == len(hosts) {
 			// DNSimple failed for every host: a 503 makes inadyn retry
 			// later rather than give up (it stops on a 200 it does not
 			// understand), and ddclient retries at its next run.
-			c.Response().Header().Set(echo.HeaderRetryAfter, "60")
+			c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(int(retry/time.Second)))
 			return dyndnsAnswer(c, http.StatusServiceUnavailable, lines)
 		}
 		return dyndnsAnswer(c, http.StatusOK, lines)

@@ -321,6 +321,17 @@ func TestUpstreamFaultTable(t *testing.T) {
 			until, _ := strconv.ParseInt(reset, 10, 64)
 			assert.InDelta(t, time.Until(time.Unix(until, 0)).Seconds(), retry, 2, "until DNSimple's reset")
 		}
+		// The client protocols say when too, each in its own form.
+		until, _ := strconv.ParseInt(reset, 10, 64)
+		for name, a := range map[string]answer{
+			"acme-dns": s.acmeDNS(`{"subdomain":"_acme-challenge.api.example.com","txt":"v"}`, aliceToken, "application/json"),
+			"dyndns2":  s.nic("hostname=api.example.com&myip=203.0.113.7", basic("router", aliceToken)),
+		} {
+			assert.Equal(t, http.StatusServiceUnavailable, a.status, "%s: %s", name, a.raw)
+			retry, err := strconv.Atoi(a.header.Get("Retry-After"))
+			require.NoError(t, err, name)
+			assert.InDelta(t, time.Until(time.Unix(until, 0)).Seconds(), retry, 2, "%s: until DNSimple's reset", name)
+		}
 		assert.Empty(t, s.calls(), "without a call to DNSimple")
 	})
 }

@@ -43,8 +43,8 @@ func readWriteParams(c echo.Context, dryRunAllowed bool) (writeParams, error) {
 	}
 	if raw := c.QueryParam("wait"); raw != "" {
 		wait, err := time.ParseDuration(raw)
-		if err != nil || wait <= 0 {
-			return w, badRequest("wait must be a positive duration like 20s, not %s", quoteShort(raw))
+		if err != nil || wait < 0 {
+			return w, badRequest("wait must be a duration like 20s (0 for none), not %s", quoteShort(raw))
 		}
 		if deadline, ok := c.Request().Context().Deadline(); ok {
 			if left := time.Until(deadline).Truncate(time.Second); wait > left {

@@ -107,6 +107,9 @@ func (s *Service) changeSet(ctx context.Context, set recordSet, opts WriteOption
 		if err != nil {
 			return result{}, err
 		}
+		if err := s.cnameRule(ctx, set, change); err != nil {
+			return result{}, err
+		}
 		ops := planOf(set, before, change)
 		return result{before: before, after: afterChange(before, change, plannedAnswer(ops)), action: action, plan: ops}, nil
 	}
@@ -227,6 +230,25 @@ func planOf(set recordSet, before []Record, change upstream.Change) []Op {
 		ops = append(ops, Op{Op: "delete", Record: byID(id)})
 	}
 	return ops
+}
+
+// cnameRule refuses, for a dry run, the record DNSimple would refuse to
+// create: a CNAME beside other records of the name, or a record beside a
+// CNAME. (A real write leaves the refusal to DNSimple: one call fewer.)
+func (s *Service) cnameRule(ctx context.Context, set recordSet, change upstream.Change) error {
+	if len(change.Creates) == 0 {
+		return nil
+	}
+	others, err := s.provider.FindRecords(ctx, set.zone, set.name, "")
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if o.Name == set.name && o.Type != string(set.typ) && (set.typ == CNAME || o.Type == string(CNAME)) {
+			return fault.New(fault.Conflict, "DNSimple would refuse the change: a CNAME cannot share its name with other records (%s.%s has a %s record)", set.name, set.zone, o.Type)
+		}
+	}
+	return nil
 }
 
 // plannedAnswer is what DNSimple would answer a plan with, for a dry run

@@ -242,7 +242,7 @@ func (d *DNSimple) Record(ctx context.Context, zone string, id int64) (Record, e
 func (d *DNSimple) Distributed(ctx context.Context, zone string, id int64) (bool, error) {
 	op := "check the distribution of " + zone
 	var resp *dnsimple.ZoneDistributionResponse
-	err := d.call(ctx, op, getCall, func(ctx context.Context) (err error) {
+	err := d.call(ctx, op, pollCall, func(ctx context.Context) (err error) {
 		if id == 0 {
 			resp, err = d.client.Zones.CheckZoneDistribution(ctx, d.account, zone)
 		} else {
@@ -398,6 +398,7 @@ const (
 	getCall                     // 404: no such record
 	zoneWrite                   // create, batch: 404 the zone is missing; 400 refused
 	recordWrite                 // update, delete: 404 no such record; 400 refused
+	pollCall                    // a distribution check: 404 no such record; never retried, its caller polls
 )
 
 // notFound is what a 404 means.
@@ -405,7 +406,7 @@ func (k callKind) notFound() (fault.Kind, string) {
 	switch k {
 	case listCall, zoneWrite:
 		return fault.Upstream, msgZoneMissing
-	case getCall, recordWrite:
+	case getCall, recordWrite, pollCall:
 		return fault.NotFound, msgGone
 	}
 	return fault.Upstream, msgUnavailable

@@ -32,7 +32,7 @@ func serve(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	logger.Info("listening", "addr", listener.Addr().String(), "account", service.AccountID(),
-		"domains", cfg.Domains, "dnsimple", config.RedactURL(cfg.BaseURL), "version", buildVersion())
+		"domains", cfg.Domains, "dnsimple", cfg.BaseURL, "version", buildVersion()) // validated: no user info, no query
 	return service.Serve(ctx, listener)
 }
 

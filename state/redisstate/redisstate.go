@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,7 +91,7 @@ var _ state.Store = (*Store)(nil)
 func New(ctx context.Context, opts Options) (*Store, error) {
 	ro, err := redis.ParseURL(opts.URL)
 	if err != nil {
-		return nil, errors.New("not a redis:// or rediss:// URL")
+		return nil, fmt.Errorf("not a usable Redis URL: %s", scrub(strings.TrimPrefix(err.Error(), "redis: "), opts.URL))
 	}
 	if ro.TLSConfig != nil && opts.TLSSkipVerify {
 		// Asked for: Heroku's Key-Value Store certificates are self-signed.
@@ -129,7 +130,11 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	s.local.Store(state.NewMemory(nil))
 	s.budget = state.NewMemory(nil)
 	s.up.Store(true)
-	if err := s.client.Ping(ctx).Err(); err != nil {
+	if err := s.client.Ping(ctx).Err(); isAuthError(err) {
+		// Not an outage: it would never end.
+		_ = s.client.Close()
+		return nil, errors.New("the Redis server refused the user or password of the URL")
+	} else if err != nil {
 		s.down(err)
 	} else {
 		s.report(true)
@@ -147,6 +152,28 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	go s.probe()
 	go s.listen(sub)
 	return s, nil
+}
+
+// isAuthError reports whether Redis refused the credentials.
+func isAuthError(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.HasPrefix(msg, "WRONGPASS") || strings.HasPrefix(msg, "NOAUTH") || strings.Contains(msg, "invalid password")
+}
+
+// scrub removes the URL's user info from a message about it.
+func scrub(msg, rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok && p != "" {
+			msg = strings.ReplaceAll(msg, p, "REDACTED")
+		}
+		if name := u.User.Username(); name != "" {
+			msg = strings.ReplaceAll(msg, name, "REDACTED")
+		}
+	}
+	return msg
 }
 
 // debugLog passes go-redis's log lines to slog, at debug level.

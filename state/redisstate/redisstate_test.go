@@ -204,3 +204,34 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// A URL that cannot work is an error at start, saying why, without its
+// password: a malformed one, and one whose password Redis refuses (an
+// outage would never end).
+func TestRedisURLErrors(t *testing.T) {
+	server := redisserver.Start(t)
+	opts, err := redis.ParseURL(server.URL)
+	require.NoError(t, err)
+	admin := redis.NewClient(opts)
+	defer admin.Close()
+	require.NoError(t, admin.ConfigSet(context.Background(), "requirepass", "the-right-one").Err())
+
+	for url, want := range map[string]string{
+		"redis://:hunter2secret@" + opts.Addr + "/abc":     "invalid database",
+		"redis://:hunter2secret@" + opts.Addr + "/0?bogus=1": "bogus",
+		"redis://:hunter2secret@" + opts.Addr + "/0":        "refused the user or password",
+	} {
+		_, err := redisstate.New(context.Background(), redisstate.Options{
+			URL: url, Lease: time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
+		require.Error(t, err, url)
+		assert.Contains(t, err.Error(), want)
+		assert.NotContains(t, err.Error(), "hunter2secret")
+	}
+	s, err := redisstate.New(context.Background(), redisstate.Options{
+		URL: "redis://:the-right-one@" + opts.Addr + "/0", Lease: time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	require.NoError(t, err)
+	assert.True(t, s.Up())
+	require.NoError(t, s.Close())
+}
