@@ -217,9 +217,9 @@ func TestRedisURLErrors(t *testing.T) {
 	require.NoError(t, admin.ConfigSet(context.Background(), "requirepass", "the-right-one").Err())
 
 	for url, want := range map[string]string{
-		"redis://:hunter2secret@" + opts.Addr + "/abc":     "invalid database",
+		"redis://:hunter2secret@" + opts.Addr + "/abc":       "invalid database",
 		"redis://:hunter2secret@" + opts.Addr + "/0?bogus=1": "bogus",
-		"redis://:hunter2secret@" + opts.Addr + "/0":        "refused the user or password",
+		"redis://:hunter2secret@" + opts.Addr + "/0":         "refused the user or password",
 	} {
 		_, err := redisstate.New(context.Background(), redisstate.Options{
 			URL: url, Lease: time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
