@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dns-api/dns-api/internal/syncbuf"
+
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 	vconfig "github.com/pb33f/libopenapi-validator/config"
@@ -49,7 +51,7 @@ type stack struct {
 	emu  *emulator.Emulator
 	app  *app.App
 	url  string // the service's
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 
 	mu    sync.Mutex
 	fault func(w http.ResponseWriter, r *http.Request) bool
@@ -71,7 +73,7 @@ type stackOptions struct {
 
 func newStack(t testing.TB, opts stackOptions) *stack {
 	t.Helper()
-	s := &stack{t: t, logs: &syncBuffer{}}
+	s := &stack{t: t, logs: &syncbuf.Buffer{}}
 	emu := opts.emulator
 	if emu == nil {
 		var err error
@@ -391,22 +393,4 @@ func (s *stack) send(r request) answer {
 		require.NotContains(s.t, string(raw), r.token)
 	}
 	return a
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

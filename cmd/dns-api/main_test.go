@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dns-api/dns-api/internal/syncbuf"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -30,24 +32,6 @@ const (
 	testSecret       = "cmd-test-secret-0123456789abcdef0123456789"
 	testAccountToken = "cmd-test-account-token"
 )
-
-// syncBuffer collects a command's output while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // freePort finds a loopback port nobody listens on.
 func freePort(t *testing.T) int {
@@ -106,7 +90,7 @@ func start(t *testing.T, args []string, stdout, stderr io.Writer) (stop func() e
 }
 
 // waitHealthy polls the health check until it answers 200.
-func waitHealthy(t *testing.T, base string, stderr *syncBuffer) {
+func waitHealthy(t *testing.T, base string, stderr *syncbuf.Buffer) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		resp, err := http.Get(base + "/")
@@ -127,7 +111,7 @@ func TestUsage(t *testing.T) {
 func TestServe(t *testing.T) {
 	port := freePort(t)
 	emu := setServiceEnv(t, port)
-	stderr := &syncBuffer{}
+	stderr := &syncbuf.Buffer{}
 	stop := start(t, []string{"serve"}, io.Discard, stderr)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitHealthy(t, base, stderr)
@@ -396,7 +380,7 @@ func TestDevPrintsACurlLineThatWorks(t *testing.T) {
 	}
 	port := freePort(t)
 	t.Setenv("PORT", strconv.Itoa(port))
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	stop := start(t, []string{"dev"}, stdout, stderr)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitHealthy(t, base, stderr)
@@ -513,7 +497,7 @@ func TestDevHonoursTheEnvironment(t *testing.T) {
 	t.Setenv("BLACKLISTED_SUBDOMAINS", "api,*.internal")
 	t.Setenv("DNSIMPLE_DOMAINS", "elsewhere.example") // dev's zones are the emulator's
 	t.Setenv("DNSIMPLE_BASE_URL", "https://api.dnsimple.com")
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	stop := start(t, []string{"dev"}, stdout, stderr)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitHealthy(t, base, stderr)

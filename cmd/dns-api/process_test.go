@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dns-api/dns-api/internal/syncbuf"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -37,7 +39,7 @@ func TestMain(m *testing.M) {
 // process is dns-api running as a real process of its own.
 type process struct {
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 	done   chan struct{} // closed at exit
 	err    error         // how it exited, once done
 }
@@ -46,7 +48,7 @@ type process struct {
 // test's environment (set with t.Setenv), and stops it with the test.
 func startProcess(t *testing.T, args ...string) *process {
 	t.Helper()
-	p := &process{stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &process{stderr: &syncbuf.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(os.Args[0], args...)
 	p.cmd.Env = append(os.Environ(), runAsCommand+"=1")
 	p.cmd.Stderr = p.stderr

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dns-api/dns-api/internal/syncbuf"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -206,7 +208,7 @@ func TestDocumentationExamples(t *testing.T) {
 			unsetEnv(t, names...)
 			port := freePort(t)
 			t.Setenv("PORT", strconv.Itoa(port))
-			stdout, stderr := &syncBuffer{}, &syncBuffer{}
+			stdout, stderr := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 			start(t, []string{"dev"}, stdout, stderr)
 			base := fmt.Sprintf("http://127.0.0.1:%d", port)
 			waitHealthy(t, base, stderr)

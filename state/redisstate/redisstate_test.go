@@ -7,10 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dns-api/dns-api/internal/syncbuf"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
@@ -171,7 +172,7 @@ func TestCallerGivingUpIsNotAnOutage(t *testing.T) {
 // is told once, by the store, not by a line per failed dial on stderr.
 func TestRedisLogsThroughTheService(t *testing.T) {
 	server := redisserver.Start(t)
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	s, err := redisstate.New(context.Background(), redisstate.Options{
 		URL: server.URL, Lease: 2 * time.Second, Prefix: randomPrefix(),
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -186,23 +187,6 @@ func TestRedisLogsThroughTheService(t *testing.T) {
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "level=DEBUG msg=\"redis: ") }, 10*time.Second, 50*time.Millisecond,
 		"go-redis's lines reach the log: %s", &logs)
 	assert.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), "the outage is told once: %s", &logs)
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // A URL that cannot work is an error at start, saying why, without its
