@@ -120,36 +120,19 @@ func noArguments(name string, args []string, stderr io.Writer) error {
 //
 //	go build -ldflags "-X main.version=v1.2.3" ./cmd/dns-api
 //
-// Without it, the module's build info says what it can (the module version
-// for `go install ...@v1.2.3`, else the commit).
+// Without it, the module's build info says what it can: the version for
+// `go install ...@v1.2.3`, a pseudo-version of the commit for a build in
+// a git checkout.
 var version string
 
 func buildVersion() string {
 	if version != "" {
 		return version
 	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
 	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	settings := map[string]string{}
-	for _, s := range info.Settings {
-		settings[s.Key] = s.Value
-	}
-	revision := settings["vcs.revision"]
-	if revision == "" {
-		return "devel"
-	}
-	if len(revision) > 12 {
-		revision = revision[:12]
-	}
-	if settings["vcs.modified"] == "true" {
-		revision += "-dirty"
-	}
-	return "devel-" + revision
+	return "devel"
 }
 
 func printVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {

@@ -65,7 +65,7 @@ It reads from the environment, as the service does (dns-api serve --help):
   SECRET_KEY              the key the service checks tokens with (required)
   VALID_USERS             the users that may hold tokens (required)
   DNSIMPLE_DOMAINS        the managed zones, which --domains must be among (required)
-  BLACKLISTED_SUBDOMAINS  names nobody may touch (a --subdomains entry they cover is refused)
+  BLACKLISTED_SUBDOMAINS  names nobody may touch (a --subdomains entry they cover is warned of)
 It does not talk to DNSimple: DNSIMPLE_ACCOUNT_TOKEN is not needed.
 
 example:
