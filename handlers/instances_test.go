@@ -196,6 +196,24 @@ func TestNoRedisCallsOnTheFastPath(t *testing.T) {
 			t.Errorf("GET / and /whoami made a Redis call: %s", line)
 		}
 	}
+
+	// A read the cache misses: one lookup (the value and its version), one
+	// fill of what DNSimple said (a script, whose own get and set Redis
+	// counts too); nothing else.
+	require.Equal(t, http.StatusNotFound, a.do(request{method: http.MethodGet, path: "/records/A/example.com/first", token: aliceToken}).status)
+	require.NoError(t, client.ConfigResetStat(ctx).Err()) // (the script is loaded now)
+	require.Equal(t, http.StatusNotFound, a.do(request{method: http.MethodGet, path: "/records/A/example.com/missing", token: aliceToken}).status)
+	stats, err = client.Info(ctx, "commandstats").Result()
+	require.NoError(t, err)
+	var calls []string
+	for _, line := range strings.Split(stats, "\n") {
+		if name, rest, ok := strings.Cut(line, ":calls="); ok && strings.HasPrefix(name, "cmdstat_") &&
+			name != "cmdstat_info" && name != "cmdstat_config|resetstat" {
+			n, _, _ := strings.Cut(rest, ",")
+			calls = append(calls, strings.TrimPrefix(name, "cmdstat_")+"="+n)
+		}
+	}
+	assert.ElementsMatch(t, []string{"mget=1", "evalsha=1", "get=1", "set=1"}, calls, "a cache-missing read: %s", stats)
 }
 
 // A name's lease that vanishes from Redis (evicted, or Redis restarted

@@ -54,14 +54,14 @@ func NewMemory(now func() time.Time) *Memory {
 }
 
 // Get implements Cache.
-func (m *Memory) Get(_ context.Context, key string) ([]byte, bool, error) {
+func (m *Memory) Get(_ context.Context, key string) (Entry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e, ok := m.entries[key]
-	if !ok || !m.now().Before(e.expires) {
-		return nil, false, nil
+	found := Entry{Version: m.versions[key].n}
+	if e, ok := m.entries[key]; ok && m.now().Before(e.expires) {
+		found.Value, found.Found = e.value, true
 	}
-	return e.value, true, nil
+	return found, nil
 }
 
 // Set implements Cache.
@@ -83,13 +83,6 @@ func (m *Memory) Fill(_ context.Context, key string, version int64, values map[s
 		m.store(values, ttl)
 	}
 	return nil
-}
-
-// Version implements Cache.
-func (m *Memory) Version(_ context.Context, key string) (int64, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.versions[key].n, nil
 }
 
 // store keeps values; m.mu is held.

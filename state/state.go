@@ -23,20 +23,28 @@ type Store interface {
 // Writers Set and Delete; readers that fetched a value elsewhere Fill it,
 // and a fill never overwrites what a write did while the reader was
 // fetching: a key's version changes at every Set or Delete of it, and a
-// fill stores only if the version is still the one read before the fetch.
+// fill stores only if the version is still the one Get saw before the
+// fetch.
 type Cache interface {
-	// Get returns the value of key, if it is there and fresh.
-	Get(ctx context.Context, key string) ([]byte, bool, error)
-	// Set stores values by key, each for ttl, at once (one round trip to
-	// a shared store), changing each key's version.
+	// Get returns what key holds (one round trip to a shared store).
+	Get(ctx context.Context, key string) (Entry, error)
+	// Set stores values by key, each for ttl, at once (one round trip),
+	// changing each key's version.
 	Set(ctx context.Context, values map[string][]byte, ttl time.Duration) error
 	// Delete removes keys, changing each key's version.
 	Delete(ctx context.Context, keys ...string) error
-	// Version returns key's version, to give Fill.
-	Version(ctx context.Context, key string) (int64, error)
 	// Fill stores values by key, each for ttl, at once, if key's version
 	// is still version; otherwise it stores nothing.
 	Fill(ctx context.Context, key string, version int64, values map[string][]byte, ttl time.Duration) error
+}
+
+// Entry is what Get finds at a key.
+type Entry struct {
+	Value []byte
+	// Found says the value is there and fresh.
+	Found bool
+	// Version is the key's version, to give Fill.
+	Version int64
 }
 
 // VersionLife is how long a shared store keeps a key's version after its

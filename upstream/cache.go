@@ -86,24 +86,23 @@ func (c *Cached) read(ctx context.Context, kind, key string, fetch func() ([]Rec
 		r = &Read{}
 	}
 	r.Cached = false
-	raw, found, err := c.cache.Get(ctx, key)
-	settled := err != nil || !found || !bytes.Equal(raw, unsettled)
-	if err == nil && found && settled && !r.Fresh {
+	entry, cerr := c.cache.Get(ctx, key)
+	settled := !entry.Found || !bytes.Equal(entry.Value, unsettled)
+	if cerr == nil && entry.Found && settled && !r.Fresh {
 		var rs []Record
-		if json.Unmarshal(raw, &rs) == nil {
+		if json.Unmarshal(entry.Value, &rs) == nil {
 			c.looked(kind, true)
 			r.Cached = true
 			return rs, nil
 		}
 	}
 	c.looked(kind, false)
-	version, verr := c.cache.Version(ctx, key)
 	rs, err := fetch()
 	if err != nil {
 		return nil, err
 	}
-	if verr == nil && settled {
-		c.fill(ctx, key, version, rs)
+	if cerr == nil && settled {
+		c.fill(ctx, key, entry.Version, rs)
 	}
 	return rs, nil
 }
@@ -140,7 +139,7 @@ func (c *Cached) keep(ctx context.Context, key string, rs []Record) {
 // cache knows an id lives in another zone, this zone does not have it,
 // and DNSimple is not asked.
 func (c *Cached) Record(ctx context.Context, zone string, id int64) (Record, error) {
-	if holder, ok, err := c.cache.Get(ctx, idKey(id)); err == nil && ok && string(holder) != zone {
+	if holder, err := c.cache.Get(ctx, idKey(id)); err == nil && holder.Found && string(holder.Value) != zone {
 		return Record{}, fault.New(fault.NotFound, msgGone)
 	}
 	return c.next.Record(ctx, zone, id)
@@ -170,12 +169,12 @@ func (c *Cached) Apply(ctx context.Context, zone string, change Change) (Applied
 		}
 		return applied, err
 	}
-	raw, ok, cerr := c.cache.Get(ctx, key)
+	entry, cerr := c.cache.Get(ctx, key)
 	var before []Record
 	switch {
-	case cerr == nil && ok && bytes.Equal(raw, unsettled):
+	case cerr == nil && entry.Found && bytes.Equal(entry.Value, unsettled):
 		return applied, nil // stays so
-	case cerr != nil || !ok || json.Unmarshal(raw, &before) != nil || change.Name == "" && change.Type == "":
+	case cerr != nil || !entry.Found || json.Unmarshal(entry.Value, &before) != nil || change.Name == "" && change.Type == "":
 		_ = c.cache.Delete(ctx, key)
 		return applied, nil
 	}

@@ -256,15 +256,23 @@ func (s *Store) failed(ctx context.Context, err error) bool {
 
 func (s *Store) cacheKey(key string) string { return s.prefix + "c:" + key }
 
-// Get implements state.Cache.
-func (s *Store) Get(ctx context.Context, key string) ([]byte, bool, error) {
+// Get implements state.Cache: the value and its version in one round
+// trip.
+func (s *Store) Get(ctx context.Context, key string) (state.Entry, error) {
 	if s.up.Load() {
-		value, err := s.client.Get(ctx, s.cacheKey(key)).Bytes()
+		got, err := s.client.MGet(ctx, s.cacheKey(key), s.versionKey(key)).Result()
 		if !s.failed(ctx, err) {
-			return value, err == nil, nil
+			var e state.Entry
+			if v, ok := got[0].(string); ok {
+				e.Value, e.Found = []byte(v), true
+			}
+			if v, ok := got[1].(string); ok {
+				e.Version, _ = strconv.ParseInt(v, 10, 64)
+			}
+			return e, nil
 		}
 		if ctx.Err() != nil {
-			return nil, false, ctx.Err()
+			return state.Entry{}, ctx.Err()
 		}
 	}
 	return s.local.Load().Get(ctx, key)
@@ -316,20 +324,6 @@ func (s *Store) Delete(ctx context.Context, keys ...string) error {
 		}
 	}
 	return s.local.Load().Delete(ctx, keys...)
-}
-
-// Version implements state.Cache.
-func (s *Store) Version(ctx context.Context, key string) (int64, error) {
-	if s.up.Load() {
-		v, err := s.client.Get(ctx, s.versionKey(key)).Int64()
-		if !s.failed(ctx, err) {
-			return v, nil // 0 when never changed
-		}
-		if ctx.Err() != nil {
-			return 0, ctx.Err()
-		}
-	}
-	return s.local.Load().Version(ctx, key)
 }
 
 // fillScript stores the cache entries of KEYS[2:] (values in ARGV[2:],

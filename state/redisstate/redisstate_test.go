@@ -65,15 +65,15 @@ func TestRedisFailureIsNotFailure(t *testing.T) {
 
 	server.Stop()
 	// Every operation still works, on this instance's own state.
-	_, ok, err := s.Get(ctx, "k")
+	e, err := s.Get(ctx, "k")
 	require.NoError(t, err)
-	assert.False(t, ok, "the shared entry is out of reach")
+	assert.False(t, e.Found, "the shared entry is out of reach")
 	assert.False(t, s.Up())
 	require.NoError(t, s.Set(ctx, map[string][]byte{"k": []byte("local")}, time.Minute))
-	got, ok, err := s.Get(ctx, "k")
+	e, err = s.Get(ctx, "k")
 	require.NoError(t, err)
-	assert.True(t, ok)
-	assert.Equal(t, "local", string(got))
+	assert.True(t, e.Found)
+	assert.Equal(t, "local", string(e.Value))
 	lease, err := s.Lock(ctx, "name")
 	require.NoError(t, err, "locks go on locally")
 	lease.Unlock()
@@ -85,9 +85,9 @@ func TestRedisFailureIsNotFailure(t *testing.T) {
 	server.Restart()
 	require.Eventually(t, s.Up, 10*time.Second, 20*time.Millisecond, "it recovers by itself")
 	assert.Equal(t, int32(2), ups.Load(), "up at start, and up again")
-	_, ok, err = s.Get(ctx, "k")
+	e, err = s.Get(ctx, "k")
 	require.NoError(t, err)
-	assert.False(t, ok, "back on the shared cache (empty after the restart)")
+	assert.False(t, e.Found, "back on the shared cache (empty after the restart)")
 }
 
 func TestRedisDownAtStart(t *testing.T) {
@@ -154,7 +154,7 @@ func TestCallerGivingUpIsNotAnOutage(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	cancelled, cancelNow := context.WithCancel(context.Background())
 	cancelNow()
-	_, _, err = b.Get(cancelled, "k")
+	_, err = b.Get(cancelled, "k")
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.ErrorIs(t, b.Set(cancelled, map[string][]byte{"k": []byte("v")}, time.Minute), context.Canceled)
 	_, err = b.Lock(cancelled, "busy")
@@ -181,7 +181,7 @@ func TestRedisLogsThroughTheService(t *testing.T) {
 	defer s.Close()
 	server.Stop()
 	for range 5 {
-		_, _, _ = s.Get(context.Background(), "k")
+		_, _ = s.Get(context.Background(), "k")
 		_ = s.Set(context.Background(), map[string][]byte{"k": []byte("v")}, time.Minute)
 	}
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "level=DEBUG msg=\"redis: ") }, 10*time.Second, 50*time.Millisecond,

@@ -30,28 +30,40 @@ func Run(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
 	t.Run("budget", func(t *testing.T) { testBudget(t, newStore) })
 }
 
+// lookup returns the value at key, if any.
+func lookup(t *testing.T, s state.Store, key string) (string, bool) {
+	t.Helper()
+	e, err := s.Get(context.Background(), key)
+	require.NoError(t, err)
+	return string(e.Value), e.Found
+}
+
+// version returns key's version.
+func version(t *testing.T, s state.Store, key string) int64 {
+	t.Helper()
+	e, err := s.Get(context.Background(), key)
+	require.NoError(t, err)
+	return e.Version
+}
+
 func testCache(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
 	a, b := newStore(t)
 	ctx := context.Background()
-	_, ok, err := a.Get(ctx, "k")
-	require.NoError(t, err)
+	_, ok := lookup(t, a, "k")
 	assert.False(t, ok, "an empty cache")
 	require.NoError(t, a.Set(ctx, map[string][]byte{"k": []byte("v1")}, time.Minute))
-	got, ok, err := b.Get(ctx, "k")
-	require.NoError(t, err)
+	got, ok := lookup(t, b, "k")
 	require.True(t, ok, "one instance's entry is seen by the other")
-	assert.Equal(t, "v1", string(got))
+	assert.Equal(t, "v1", got)
 	require.NoError(t, b.Set(ctx, map[string][]byte{"k": []byte("v2")}, time.Minute))
-	got, _, _ = a.Get(ctx, "k")
-	assert.Equal(t, "v2", string(got), "and its update")
+	got, _ = lookup(t, a, "k")
+	assert.Equal(t, "v2", got, "and its update")
 	require.NoError(t, a.Set(ctx, map[string][]byte{"other": []byte("x"), "third": []byte("y")}, time.Minute))
-	got, ok, err = b.Get(ctx, "third")
-	require.NoError(t, err)
-	assert.True(t, ok && string(got) == "y", "several values at once")
+	got, ok = lookup(t, b, "third")
+	assert.True(t, ok && got == "y", "several values at once")
 	require.NoError(t, b.Delete(ctx, "k", "other", "never-set"))
 	for _, k := range []string{"k", "other"} {
-		_, ok, err = a.Get(ctx, k)
-		require.NoError(t, err)
+		_, ok = lookup(t, a, k)
 		assert.False(t, ok, "and its deletion of %s", k)
 	}
 }
@@ -63,34 +75,29 @@ func testFill(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
 	a, b := newStore(t)
 	ctx := context.Background()
 	get := func(s state.Store, key string) string {
-		v, ok, err := s.Get(ctx, key)
-		require.NoError(t, err)
+		v, ok := lookup(t, s, key)
 		if !ok {
 			return "(none)"
 		}
-		return string(v)
+		return v
 	}
 
-	seen, err := a.Version(ctx, "k")
-	require.NoError(t, err)
+	seen := version(t, a, "k")
 	require.NoError(t, a.Fill(ctx, "k", seen, map[string][]byte{"k": []byte("read"), "id": []byte("zone")}, time.Minute))
 	assert.Equal(t, "read", get(b, "k"), "a fill with nothing in between stores")
 	assert.Equal(t, "zone", get(b, "id"), "every value of it")
 
-	seen, err = a.Version(ctx, "k")
-	require.NoError(t, err)
+	seen = version(t, a, "k")
 	require.NoError(t, b.Set(ctx, map[string][]byte{"k": []byte("written")}, time.Minute))
 	require.NoError(t, a.Fill(ctx, "k", seen, map[string][]byte{"k": []byte("stale")}, time.Minute))
 	assert.Equal(t, "written", get(a, "k"), "a fill does not overwrite a write made since its version")
 
-	seen, err = a.Version(ctx, "k")
-	require.NoError(t, err)
+	seen = version(t, a, "k")
 	require.NoError(t, b.Delete(ctx, "k"))
 	require.NoError(t, a.Fill(ctx, "k", seen, map[string][]byte{"k": []byte("stale")}, time.Minute))
 	assert.Equal(t, "(none)", get(b, "k"), "nor brings back what a write dropped")
 
-	seen, err = b.Version(ctx, "k")
-	require.NoError(t, err)
+	seen = version(t, b, "k")
 	require.NoError(t, a.Fill(ctx, "k", seen, map[string][]byte{"k": []byte("fresh")}, time.Minute))
 	assert.Equal(t, "fresh", get(a, "k"), "a read after the write fills")
 	require.NoError(t, b.Fill(ctx, "k", seen, map[string][]byte{"k": []byte("again")}, time.Minute))
@@ -105,11 +112,10 @@ func testCacheExpiry(t *testing.T, newStore func(t *testing.T) (a, b state.Store
 	// Never served after its time to live: wait until it is gone, with
 	// a bound that only stops a broken store from hanging the test.
 	require.Eventually(t, func() bool {
-		_, ok, err := b.Get(ctx, "short")
-		return err == nil && !ok
+		e, err := b.Get(ctx, "short")
+		return err == nil && !e.Found
 	}, 5*time.Second, 10*time.Millisecond)
-	_, ok, err := b.Get(ctx, "long")
-	require.NoError(t, err)
+	_, ok := lookup(t, b, "long")
 	assert.True(t, ok)
 }
 
