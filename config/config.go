@@ -71,22 +71,22 @@ type Config struct {
 // env is the raw environment as envconfig reads it; its descriptions are
 // what `dns-api serve --help` prints (see Usage).
 type env struct {
-	Port                  string        `envconfig:"PORT" default:"8000" desc:"listen port (Heroku sets it)"`
+	Port                  string        `envconfig:"PORT" default:"8000" desc:"listen port (Heroku sets it); serve listens on every interface, dev on 127.0.0.1"`
 	SecretKey             string        `envconfig:"SECRET_KEY" desc:"HS256 signing key of the tokens, at least 32 bytes (openssl rand -hex 32); required"`
 	ValidUsers            string        `envconfig:"VALID_USERS" desc:"comma-separated user names that may hold tokens; removing one revokes all of its tokens; required"`
 	AccountToken          string        `envconfig:"DNSIMPLE_ACCOUNT_TOKEN" desc:"the DNSimple account token the service acts with; required by serve"`
 	AccountID             string        `envconfig:"DNSIMPLE_ACCOUNT_ID" desc:"DNSimple account id; empty: discovered at start with GET /v2/whoami"`
 	Domains               string        `envconfig:"DNSIMPLE_DOMAINS" desc:"comma-separated zones the service may touch; required"`
 	BlacklistedSubdomains string        `envconfig:"BLACKLISTED_SUBDOMAINS" desc:"comma-separated names nobody may touch, globs like *.internal allowed"`
-	TTL                   string        `envconfig:"DNSIMPLE_DOMAIN_TTL" default:"60" desc:"TTL in seconds of the records the service writes"`
-	BaseURL               string        `envconfig:"DNSIMPLE_BASE_URL" default:"https://api.dnsimple.com" desc:"DNSimple API root, without /v2 (https://api.sandbox.dnsimple.com for the sandbox)"`
+	TTL                   string        `envconfig:"DNSIMPLE_DOMAIN_TTL" default:"60" desc:"TTL in seconds of the records the service writes, 60 or more"`
+	BaseURL               string        `envconfig:"DNSIMPLE_BASE_URL" default:"https://api.dnsimple.com" desc:"DNSimple API root, without /v2 (https://api.sandbox.dnsimple.com for the sandbox); http only to localhost"`
 	RevokedTokens         string        `envconfig:"REVOKED_TOKENS" desc:"comma-separated token ids (jti) that are refused"`
-	UpstreamTimeout       time.Duration `envconfig:"UPSTREAM_TIMEOUT" default:"10s" desc:"deadline of one call to DNSimple"`
+	UpstreamTimeout       time.Duration `envconfig:"UPSTREAM_TIMEOUT" default:"10s" desc:"deadline of one call to DNSimple, at most 2m"`
 	RequestTimeout        time.Duration `envconfig:"REQUEST_TIMEOUT" default:"25s" desc:"deadline of a whole request, waits included; below 30s on Heroku"`
 	TrustedProxies        string        `envconfig:"TRUSTED_PROXIES" desc:"CIDRs of the proxies in front, whose X-Forwarded-For is believed; empty: none"`
 	Dyno                  string        `envconfig:"DYNO" desc:"set by Heroku: without TRUSTED_PROXIES, the client is the address Heroku's router saw"`
 	MaxConnections        string        `envconfig:"MAX_CONNECTIONS" default:"1000" desc:"connections open at once; at the cap the longest idle one is closed"`
-	CacheTTL              time.Duration `envconfig:"CACHE_TTL" default:"60s" desc:"how long a looked-up record set answers repeated requests without asking DNSimple; 0 disables"`
+	CacheTTL              time.Duration `envconfig:"CACHE_TTL" default:"60s" desc:"how long a looked-up record set or zone listing answers repeated requests without asking DNSimple; 0 disables"`
 	AcceptLegacyTokens    bool          `envconfig:"ACCEPT_LEGACY_TOKENS" default:"false" desc:"also accept python-dns-api's HS512 tokens"`
 	RedisURL              string        `envconfig:"REDIS_URL" desc:"Redis shared by every instance (cache, locks, rate budget); rediss:// for TLS; empty: state is per process"`
 	RedisTLSSkipVerify    bool          `envconfig:"REDIS_TLS_SKIP_VERIFY" default:"false" desc:"do not verify the Redis server's certificate (Heroku's are self-signed)"`

@@ -108,7 +108,7 @@ to mint more tokens for this dev, in another shell:
 %s
 go run ./cmd/dns-api token-generator --user %s --subdomains api --types A
 
-`, base, strings.Join(cfg.Domains, ", "), orNothing(patternsText(cfg.Blacklist)), strings.Join(cfg.ValidUsers, ", "), secretNote,
+`, base, strings.Join(cfg.Domains, ", "), orNothing(strings.ReplaceAll(patternsText(cfg.Blacklist), ",", ", ")), strings.Join(cfg.ValidUsers, ", "), secretNote,
 		token, user, claims.ID, token, base, mintEnv, user)
 	return service.Serve(ctx, listener)
 }

@@ -74,7 +74,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	name, rest := args[0], args[1:]
 	switch name {
 	case "help", "-h", "-help", "--help":
-		if len(rest) == 0 {
+		switch {
+		case len(rest) > 1:
+			fmt.Fprintf(stderr, "dns-api help: unexpected argument %q; it takes a command at most\n\n", rest[1])
+			usage(stderr)
+			return errUsage
+		case len(rest) == 0 || rest[0] == "help":
 			usage(stdout)
 			return nil
 		}

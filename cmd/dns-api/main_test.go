@@ -265,7 +265,7 @@ func TestTokenGenerator(t *testing.T) {
 	}
 	var stderr bytes.Buffer
 	assert.ErrorIs(t, run(context.Background(), []string{"token-generator", "--bogus"}, io.Discard, &stderr), errUsage)
-	assert.Contains(t, stderr.String(), "-bogus", "says which flag")
+	assert.Contains(t, stderr.String(), "dns-api token-generator: flag provided but not defined: -bogus", "says which flag")
 	assert.Contains(t, stderr.String(), "-subdomains", "and which exist")
 }
 
@@ -286,10 +286,10 @@ func TestTokenGeneratorWarns(t *testing.T) {
 	claims, warnings, err := mint("--subdomains", "api,www,_acme-challenge.www,*.eu.internal,*.preview")
 	require.NoError(t, err, "a token is still minted for what it can reach")
 	for _, useless := range []string{"www", "_acme-challenge.www", "*.eu.internal"} {
-		assert.Contains(t, warnings, "--subdomains "+useless+" is blacklisted")
+		assert.Contains(t, warnings, "dns-api token-generator: warning: --subdomains "+useless+" is blacklisted")
 	}
-	assert.NotContains(t, warnings, "api ")
-	assert.NotContains(t, warnings, "preview")
+	assert.NotContains(t, warnings, "--subdomains api ")
+	assert.NotContains(t, warnings, "--subdomains *.preview")
 	assert.Len(t, claims["subdomains"], 5, "the claim is what was asked")
 
 	_, _, err = mint("--subdomains", "www,db.internal")
@@ -308,7 +308,7 @@ func TestTokenGeneratorWarns(t *testing.T) {
 // every variable of docs/configuration.md with its default.
 func TestHelp(t *testing.T) {
 	for _, args := range [][]string{
-		{"--help"}, {"-h"}, {"help"},
+		{"--help"}, {"-h"}, {"help"}, {"help", "help"},
 		{"serve", "--help"}, {"serve", "-h"}, {"help", "serve"},
 		{"token-generator", "--help"}, {"token-generator", "-h"}, {"help", "token-generator"},
 		{"token-generator", "--user", "alice", "--help"},
@@ -352,7 +352,7 @@ func TestHelp(t *testing.T) {
 	assert.Contains(t, help("dev", "--help"), "SECRET_KEY")
 
 	// What is not understood says what exists, on stderr, exit 2.
-	for _, args := range [][]string{{"launch"}, {"serve", "extra"}, {"dev", "--port", "80"}, {"version", "x"}} {
+	for _, args := range [][]string{{"launch"}, {"serve", "extra"}, {"dev", "--port", "80"}, {"version", "x"}, {"help", "serve", "extra"}, {"help", "launch"}} {
 		var stdout, stderr bytes.Buffer
 		assert.ErrorIs(t, run(context.Background(), args, &stdout, &stderr), errUsage, "%v", args)
 		assert.Empty(t, stdout.String())
@@ -505,7 +505,7 @@ func TestDevHonoursTheEnvironment(t *testing.T) {
 	banner := stdout.String()
 	assert.NotContains(t, banner, testSecret)
 	assert.Contains(t, banner, "users: alice, carol")
-	assert.Contains(t, banner, "blacklisted: api,*.internal")
+	assert.Contains(t, banner, "blacklisted: api, *.internal")
 	assert.Contains(t, banner, "export VALID_USERS=alice,carol DNSIMPLE_DOMAINS=example.com,example.org BLACKLISTED_SUBDOMAINS='api,*.internal'")
 
 	// A token minted by token-generator from the same environment.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,9 +29,10 @@ type docExample struct {
 }
 
 // docExamples returns the commands of a Markdown file meant for `dns-api
-// dev`: every command of each ```sh block with a curl line to
-// http://localhost:8000, in order. A block of commands for elsewhere (a
-// production URL, Heroku) has none and is not run.
+// dev`: every command of each ```sh block with a line for dev (a curl to
+// http://localhost:8000, or go run ./cmd/dns-api token-generator), in
+// order. A block of commands for elsewhere (a production URL, Heroku) has
+// none and is not run.
 func docExamples(t *testing.T, path string) []docExample {
 	t.Helper()
 	raw, err := os.ReadFile(path)
@@ -41,7 +43,7 @@ func docExamples(t *testing.T, path string) []docExample {
 	for i, line := range strings.Split(string(raw), "\n") {
 		switch {
 		case inSh && line == "```":
-			if slices.ContainsFunc(block, isLocalCurl) {
+			if slices.ContainsFunc(block, forDev) {
 				examples = append(examples, blockExamples(block, blockStart)...)
 			}
 			inSh, block = false, nil
@@ -58,8 +60,11 @@ func docExamples(t *testing.T, path string) []docExample {
 	return examples
 }
 
-func isLocalCurl(line string) bool {
-	return strings.HasPrefix(line, "curl ") && strings.Contains(line, "http://localhost:8000")
+// forDev reports whether a line is a command for dev: a curl to it, or
+// minting a token for it.
+func forDev(line string) bool {
+	return strings.HasPrefix(line, "curl ") && strings.Contains(line, "http://localhost:8000") ||
+		strings.HasPrefix(line, "go run ./cmd/dns-api token-generator")
 }
 
 // blockExamples splits a shell block into commands (a line ending in \
@@ -106,6 +111,9 @@ func startShell(t *testing.T, dir string, env []string) *shell {
 	require.NoError(t, err)
 	s := &shell{cmd: exec.Command("sh"), output: make(chan string, 1024)}
 	s.cmd.Dir, s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = dir, env, write, write
+	// A group of its own, so that whatever a command leaves running (a
+	// server it started) is stopped with the shell.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	s.stdin, err = s.cmd.StdinPipe()
 	require.NoError(t, err)
 	require.NoError(t, s.cmd.Start())
@@ -120,7 +128,7 @@ func startShell(t *testing.T, dir string, env []string) *shell {
 	}()
 	t.Cleanup(func() {
 		s.stdin.Close()
-		_ = s.cmd.Process.Kill()
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 		_ = s.cmd.Wait()
 	})
 	return s
@@ -213,7 +221,9 @@ func TestDocumentationExamples(t *testing.T) {
 			base := fmt.Sprintf("http://127.0.0.1:%d", port)
 			waitHealthy(t, base, stderr)
 
-			env := []string{"PATH=" + shim + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + t.TempDir(), "LC_ALL=C"}
+			env := []string{"PATH=" + shim + string(os.PathListSeparator) + os.Getenv("PATH"), "HOME=" + t.TempDir(), "LC_ALL=C",
+				"PORT=" + strconv.Itoa(freePort(t))} // a server an example starts never takes 8000
+
 			sh := startShell(t, t.TempDir(), env)
 			var pasted int
 			for _, line := range strings.Split(stdout.String(), "\n") {

@@ -17,6 +17,7 @@ import (
 	"github.com/dns-api/dns-api/app"
 	"github.com/dns-api/dns-api/auth"
 	"github.com/dns-api/dns-api/config"
+	"github.com/dns-api/dns-api/fault"
 	"github.com/dns-api/dns-api/records"
 )
 
@@ -79,19 +80,18 @@ example:
 func tokenGenerator(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	var o tokenOptions
 	flags := o.flagSet()
-	flags.SetOutput(stderr)
-	flags.Usage = func() {} // the whole help is printed below, on stdout for -h
+	flags.SetOutput(io.Discard) // what went wrong, and the help, are printed here
 	switch err := flags.Parse(args); {
 	case errors.Is(err, flag.ErrHelp):
 		tokenGeneratorHelp(stdout)
 		return nil
-	case err != nil: // flag has said which flag, to stderr
-		fmt.Fprintln(stderr)
+	case err != nil:
+		fmt.Fprintf(stderr, "dns-api token-generator: %v\n\n", err)
 		tokenGeneratorHelp(stderr)
 		return errUsage
 	}
 	if flags.NArg() > 0 {
-		fmt.Fprintf(stderr, "token-generator: unexpected argument %q; see dns-api token-generator --help\n", flags.Arg(0))
+		fmt.Fprintf(stderr, "dns-api token-generator: unexpected argument %q; see dns-api token-generator --help\n", flags.Arg(0))
 		return errUsage
 	}
 	// A flag given but empty (a script's unset variable) would mint a
@@ -178,7 +178,7 @@ func warnBlacklisted(subdomains []string, blacklist records.Patterns, stderr io.
 			return fmt.Errorf("--subdomains: %w", err)
 		}
 		if blacklist.Cover(p) {
-			fmt.Fprintf(stderr, "token-generator: warning: --subdomains %s is blacklisted (BLACKLISTED_SUBDOMAINS): the token can never touch it\n", p)
+			fmt.Fprintf(stderr, "dns-api token-generator: warning: --subdomains %s is blacklisted (BLACKLISTED_SUBDOMAINS): the token can never touch it\n", p)
 			useless++
 		}
 	}
@@ -207,7 +207,7 @@ func mint(cfg config.Config, claims auth.Claims) (string, auth.Claims, error) {
 		return "", auth.Claims{}, err
 	}
 	if _, err := verifier.Verify(token); err != nil {
-		return "", auth.Claims{}, fmt.Errorf("this token would be refused: %w", err)
+		return "", auth.Claims{}, fmt.Errorf("this token would be refused: %s", fault.MessageOf(err))
 	}
 	return token, claims, nil
 }
