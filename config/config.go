@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,15 +93,23 @@ type env struct {
 	RedisTLSSkipVerify    bool          `envconfig:"REDIS_TLS_SKIP_VERIFY" default:"false" desc:"do not verify the Redis server's certificate (Heroku's are self-signed)"`
 }
 
-// usageFormat lays out one variable per entry: name, default, meaning.
-const usageFormat = `{{range .}}  {{usage_key .}}{{if usage_default .}} (default {{usage_default .}}){{end}}
-      {{usage_description .}}
-{{end}}`
-
 // Usage writes every variable the service reads, with its default and
-// meaning.
+// meaning, from env's tags. (envconfig's own Usage goes through
+// text/template, whose calls of methods by name keep the linker from
+// dropping unused code: 13 MB more binary for a help text.)
 func Usage(w io.Writer) error {
-	return envconfig.Usagef("", &env{}, w, usageFormat)
+	t := reflect.TypeFor[env]()
+	for i := range t.NumField() {
+		tag := t.Field(i).Tag
+		line := "  " + tag.Get("envconfig")
+		if def := tag.Get("default"); def != "" {
+			line += " (default " + def + ")"
+		}
+		if _, err := fmt.Fprintf(w, "%s\n      %s\n", line, tag.Get("desc")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Bounds of the timeouts. Heroku's router gives up on a request after 30

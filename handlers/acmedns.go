@@ -36,7 +36,8 @@ type acmeDNSError struct {
 
 func handleACMEDNSUpdate(svc *records.Service) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if _, err := readWriteParams(c, false); err != nil {
+		w, err := readWriteParams(c, false)
+		if err != nil {
 			return err
 		}
 		// acme.sh's dns_acmedns sends its JSON as a form's media type, and
@@ -56,8 +57,14 @@ func handleACMEDNSUpdate(svc *records.Service) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if _, err := svc.AddValue(c.Request().Context(), caller, zone, name, req.TXT, acmeDNSKeep); err != nil {
+		o, err := svc.AddValue(c.Request().Context(), caller, zone, name, req.TXT, acmeDNSKeep)
+		if err != nil {
 			return err
+		}
+		if w.wait > 0 {
+			// acme-dns's answer has no room to say how the wait ended:
+			// it comes when the value is served, or when the wait is over.
+			w.await(c, svc, o)
 		}
 		return c.JSON(http.StatusOK, acmeDNSAnswer{TXT: req.TXT})
 	}

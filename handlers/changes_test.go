@@ -265,3 +265,34 @@ func TestDryRunKnowsTheCNAMERule(t *testing.T) {
 	dry := s.do(request{method: http.MethodPost, path: "/records/CNAME/example.com/alone/x.example.net?dry_run=true", token: aliceToken})
 	assert.Equal(t, http.StatusOK, dry.status, dry.raw)
 }
+
+// acme-dns and dyndns2 take wait too: their answers have no room to say
+// how it ended, so they come once DNSimple's name servers serve the change
+// (or the wait is over).
+func TestClientProtocolsWait(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{propagation: 300 * time.Millisecond})
+	polls := func() int {
+		n := 0
+		for _, c := range s.calls() {
+			if strings.Contains(c, "/distribution") {
+				n++
+			}
+		}
+		return n
+	}
+	s.calls()
+	a := s.send(request{method: http.MethodPost, path: "/acme-dns/update?wait=5s", body: `{"subdomain":"_acme-challenge.api.example.com","txt":"v"}`,
+		headers: map[string]string{"X-Api-User": "u", "X-Api-Key": aliceToken, "Content-Type": "application/json"}})
+	require.Equal(t, http.StatusOK, a.status, a.raw)
+	assert.Positive(t, polls(), "acme-dns: the distribution was checked")
+	s.calls()
+	a = s.send(request{method: http.MethodGet, path: "/nic/update?hostname=home.example.com&myip=203.0.113.7&wait=5s",
+		headers: map[string]string{"Authorization": basic("router", aliceToken)}})
+	require.Equal(t, "good 203.0.113.7\n", a.raw)
+	assert.Positive(t, polls(), "dyndns2: the distribution was checked")
+	a = s.send(request{method: http.MethodGet, path: "/nic/update?hostname=home.example.com&myip=203.0.113.7&wait=forever",
+		headers: map[string]string{"Authorization": basic("router", aliceToken)}})
+	assert.Equal(t, http.StatusBadRequest, a.status, "a bad wait is refused, saying why: %s", a.raw)
+	assert.Contains(t, a.raw, "wait must be a duration")
+}

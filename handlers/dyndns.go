@@ -59,7 +59,8 @@ func handleNicUpdate(svc *records.Service) echo.HandlerFunc {
 		if err != nil {
 			return fault.New(fault.Invalid, "the form could not be read")
 		}
-		if _, err := readWriteParams(c, false); err != nil {
+		w, err := readWriteParams(c, false)
+		if err != nil {
 			return err
 		}
 		var hosts []string
@@ -77,12 +78,14 @@ func handleNicUpdate(svc *records.Service) echo.HandlerFunc {
 		lines := make([]string, 0, len(hosts))
 		transient := 0              // hosts that failed for DNSimple's sake
 		retry := defaultDyndnsRetry // unless DNSimple said when its budget reopens
+		var written []records.Outcome
 		for _, host := range hosts {
 			if !ok {
 				lines = append(lines, codeDNSErr)
 				continue
 			}
-			line, err := updateHost(c, svc, caller, host, addrs)
+			line, done, err := updateHost(c, svc, caller, host, addrs)
+			written = append(written, done...)
 			switch fault.KindOf(err) {
 			case fault.Upstream, fault.Timeout, fault.RateLimited:
 				transient++
@@ -98,6 +101,11 @@ func handleNicUpdate(svc *records.Service) echo.HandlerFunc {
 			// understand), and ddclient retries at its next run.
 			c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(int(retry/time.Second)))
 			return dyndnsAnswer(c, http.StatusServiceUnavailable, lines)
+		}
+		if w.wait > 0 {
+			// dyndns2's answer has no room to say how the wait ended: it
+			// comes when the changes are served, or when the wait is over.
+			w.await(c, svc, written...)
 		}
 		return dyndnsAnswer(c, http.StatusOK, lines)
 	}
@@ -144,38 +152,38 @@ func updateAddrs(form map[string][]string, client netip.Addr) ([]netip.Addr, boo
 	return addrs, true
 }
 
-// updateHost sets a host's addresses and returns its answer line, and the
-// failure behind it. Every address's write is checked before any is made,
+// updateHost sets a host's addresses and returns its answer line, what
+// each write did (for a wait), and the failure behind the line. Every address's write is checked before any is made,
 // so that a host is not half updated for want of a permission.
-func updateHost(c echo.Context, svc *records.Service, caller records.Caller, host string, addrs []netip.Addr) (string, error) {
+func updateHost(c echo.Context, svc *records.Service, caller records.Caller, host string, addrs []netip.Addr) (string, []records.Outcome, error) {
 	if _, err := records.ParseZone(host); err != nil {
-		return codeNotFQDN, err
+		return codeNotFQDN, nil, err
 	}
 	zone, name, err := svc.Resolve(host)
 	if err != nil {
-		return codeNoHost, err // a host name, in no zone of ours
+		return codeNoHost, nil, err // a host name, in no zone of ours
 	}
 	ctx := c.Request().Context()
 	for _, addr := range addrs {
 		if err := svc.CheckWrite(ctx, caller, string(typeOf(addr)), zone, name); err != nil {
-			return dyndnsCodeOf[fault.KindOf(err)], err
+			return dyndnsCodeOf[fault.KindOf(err)], nil, err
 		}
 	}
-	changed := false
+	var done []records.Outcome
 	var shown []string
+	code := codeNoChg
 	for _, addr := range addrs {
 		o, err := svc.Upsert(ctx, caller, string(typeOf(addr)), zone, name, addr.String(), records.WriteOptions{})
 		if err != nil {
-			return dyndnsCodeOf[fault.KindOf(err)], err // the records audit line says why
+			return dyndnsCodeOf[fault.KindOf(err)], done, err // the records audit line says why
 		}
-		changed = changed || o.Action != records.Unchanged
+		if o.Action != records.Unchanged {
+			code = codeGood
+		}
+		done = append(done, o)
 		shown = append(shown, addr.String())
 	}
-	code := codeNoChg
-	if changed {
-		code = codeGood
-	}
-	return code + " " + strings.Join(shown, ","), nil
+	return code + " " + strings.Join(shown, ","), done, nil
 }
 
 // typeOf is the record type that holds addr.

@@ -67,7 +67,7 @@ func TestMetrics(t *testing.T) {
 		`dnsapi_dnsimple_calls_total{operation="create",outcome="ok"} 1`,
 		`dnsapi_dnsimple_rate_limit_remaining `,
 		`dnsapi_dnsimple_rate_limit_reset_timestamp_seconds `,
-		`dnsapi_cache_lookups_total{kind="set",result="hit"} 1`,
+		`dnsapi_cache_lookups_total{kind="set",result="hit"} 2`, // the create's second look (under the lock), the repeat's
 		`dnsapi_cache_lookups_total{kind="set",result="miss"} 1`,
 		`dnsapi_auth_refusals_total{reason="missing"} 2`,
 		`dnsapi_auth_refusals_total{reason="malformed"} 1`,

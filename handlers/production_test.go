@@ -466,3 +466,41 @@ func TestAChangedUpsertIsPlannedOnDNSimple(t *testing.T) {
 	require.Len(t, recs, 1)
 	assert.Equal(t, "203.0.113.2", recs[0].Content)
 }
+
+// A write that changes nothing takes no lock, unless a write of the name
+// is under way: then it waits, so that a client's own earlier write, still
+// in flight after the client gave up on it, cannot land after a later one.
+func TestAnUnchangedWriteWaitsForOneUnderWay(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	s.seed("example.com", emulator.Record{Name: "api", Type: "A", Content: "203.0.113.1"})
+	require.Equal(t, http.StatusOK, s.do(request{method: http.MethodGet, path: "/records/A/example.com/api", token: aliceToken}).status)
+	arrived := make(chan struct{})
+	var once atomic.Bool
+	s.setFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPatch && once.CompareAndSwap(false, true) {
+			close(arrived)
+			time.Sleep(300 * time.Millisecond) // DNSimple is slow today
+		}
+		return false
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url+"/records/A/example.com/api/203.0.113.2", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+aliceToken)
+	gone := make(chan struct{})
+	go func() {
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+		close(gone)
+	}()
+	<-arrived
+	cancel() // the client gives up on .2 ...
+	<-gone
+	a := s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.1", token: aliceToken}) // ... and asks for .1 again
+	assert.Equal(t, "updated", a.action(), "it waited for the write under way, then undid it: %s", a.raw)
+	recs := s.set("example.com", "api", "A")
+	require.Len(t, recs, 1)
+	assert.Equal(t, "203.0.113.1", recs[0].Content, "the later request wins")
+}

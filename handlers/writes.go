@@ -72,15 +72,26 @@ func respondWrite(c echo.Context, svc *records.Service, w writeParams, status in
 		}
 		m.Plan = &plan
 	case w.wait > 0:
-		ctx, cancel := context.WithTimeout(c.Request().Context(), w.wait)
-		defer cancel()
-		distributed := svc.Await(ctx, o)
+		distributed := w.await(c, svc, o)
 		m.Distributed = &distributed
 		if !distributed {
 			status = http.StatusAccepted
 		}
 	}
 	return writeEnvelope(c, status, envelope{Data: data, Meta: m})
+}
+
+// await waits, at most w.wait, until every DNSimple name server serves
+// the changes, and reports whether they do.
+func (w writeParams) await(c echo.Context, svc *records.Service, changes ...records.Outcome) bool {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), w.wait)
+	defer cancel()
+	for _, o := range changes {
+		if !svc.Await(ctx, o) {
+			return false
+		}
+	}
+	return true
 }
 
 // planned is one operation of a dry run's plan.

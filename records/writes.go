@@ -88,14 +88,19 @@ type result struct {
 func (s *Service) changeSet(ctx context.Context, set recordSet, opts WriteOptions, plan planner) (result, error) {
 	read := &upstream.Read{}
 	ctx = upstream.WithRead(ctx, read)
+	// fetched: DNSimple was asked during this request, so the cache is as
+	// fresh as that answer (or fresher: a write since updated it).
+	fetched := false
 	look := func(retry bool) ([]Record, upstream.Change, Action, error) {
 		for {
 			before, err := s.find(ctx, set)
 			if err != nil {
 				return nil, upstream.Change{}, "", err
 			}
+			fetched = fetched || !read.Cached
+			read.Fresh = false
 			change, action, err := plan(before, retry)
-			if err != nil || change.Size() == 0 || !read.Cached {
+			if err != nil || change.Size() == 0 || fetched {
 				return before, change, action, err
 			}
 			read.Fresh = true
@@ -112,6 +117,16 @@ func (s *Service) changeSet(ctx context.Context, set recordSet, opts WriteOption
 		}
 		ops := planOf(set, before, change)
 		return result{before: before, after: afterChange(before, change, plannedAnswer(ops)), action: action, plan: ops}, nil
+	}
+	if !s.locks.Locked(ctx, set.lockKey()) {
+		// No write of the name is under way: a change that changes
+		// nothing needs no lock. (A write that starts now runs beside this
+		// request, and either order is right; one that ended before
+		// updated the cache before it released the lock.)
+		before, change, action, err := look(false)
+		if err != nil || change.Size() == 0 {
+			return result{before: before, after: before, action: action}, err
+		}
 	}
 	lease, err := s.locks.Lock(ctx, set.lockKey())
 	if err != nil {
@@ -154,7 +169,7 @@ func (s *Service) changeSet(ctx context.Context, set recordSet, opts WriteOption
 		if !kept || attempt > 1 || ctx.Err() != nil {
 			return result{}, err
 		}
-		read.Fresh = true
+		read.Fresh = true // what is there now, whatever the cache says
 		switch fault.KindOf(err) {
 		case fault.Upstream, fault.Timeout:
 			unknown, earlier = err, action // read again, and see

@@ -150,6 +150,14 @@ func (m *Memory) Lock(ctx context.Context, key string) (Lease, error) {
 	}
 }
 
+// Locked implements Locker.
+func (m *Memory) Locked(_ context.Context, key string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.locks[key]
+	return e != nil && len(e.token) > 0
+}
+
 func (m *Memory) leave(key string, e *lockEntry) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -57,6 +57,9 @@ const VersionLife = time.Hour
 type Locker interface {
 	// Lock waits for key's lock (or ctx's end) and returns the lease.
 	Lock(ctx context.Context, key string) (Lease, error)
+	// Locked reports whether key's lock is held now, here or by another
+	// instance (true when that cannot be known).
+	Locked(ctx context.Context, key string) bool
 }
 
 // Lease is a held lock. A shared lock is a lease that is renewed while it

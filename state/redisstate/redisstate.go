@@ -75,6 +75,7 @@ type Store struct {
 
 	up    atomic.Bool
 	local atomic.Pointer[state.Memory] // used while Redis is down; fresh at each outage
+	queue *state.Memory                // this instance's writers waiting for a name
 	// budget is this instance's copy of the shared budget.
 	budget *state.Memory
 
@@ -128,6 +129,7 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 		stop:          make(chan struct{}),
 	}
 	s.local.Store(state.NewMemory(nil))
+	s.queue = state.NewMemory(nil)
 	s.budget = state.NewMemory(nil)
 	s.up.Store(true)
 	if err := s.client.Ping(ctx).Err(); isAuthError(err) {
@@ -377,10 +379,55 @@ var (
 	releaseScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`)
 )
 
-// Lock implements state.Locker: it takes the name's lease in Redis,
-// waiting (and asking again, at short intervals) while another holder has
-// it.
+// Lock implements state.Locker. The writers of this instance queue for a
+// name here, in order, and only the first asks Redis for the name's
+// lease, waiting (and asking again, at short intervals) while another
+// instance holds it: many waiters of one instance never poll Redis.
 func (s *Store) Lock(ctx context.Context, key string) (state.Lease, error) {
+	queued, err := s.queue.Lock(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	shared, err := s.lockShared(ctx, key)
+	if err != nil {
+		queued.Unlock()
+		return nil, err
+	}
+	return queuedLease{shared, queued}, nil
+}
+
+// Locked implements state.Locker: one round trip to Redis, unless this
+// instance holds the lock.
+func (s *Store) Locked(ctx context.Context, key string) bool {
+	if s.queue.Locked(ctx, key) {
+		return true
+	}
+	if s.up.Load() {
+		n, err := s.client.Exists(ctx, s.prefix+"l:"+key).Result()
+		if !s.failed(ctx, err) {
+			return n > 0
+		}
+		if ctx.Err() != nil {
+			return true
+		}
+	}
+	return s.local.Load().Locked(ctx, key)
+}
+
+// queuedLease is the shared lease, and this instance's place in the queue.
+type queuedLease struct {
+	state.Lease
+	queued state.Lease
+}
+
+func (l queuedLease) Unlock() {
+	l.Lease.Unlock()
+	l.queued.Unlock()
+}
+
+// lockShared takes the name's lease in Redis (or, while Redis does not
+// answer, in this instance's own state).
+func (s *Store) lockShared(ctx context.Context, key string) (state.Lease, error) {
 	var b [16]byte
 	_, _ = crand.Read(b[:])
 	token := hex.EncodeToString(b[:])
@@ -402,7 +449,7 @@ func (s *Store) Lock(ctx context.Context, key string) (state.Lease, error) {
 			return nil, ctx.Err()
 		case <-time.After(wait/2 + time.Duration(rand.Int64N(int64(wait)))):
 		}
-		wait = min(2*wait, 100*time.Millisecond)
+		wait = min(2*wait, 50*time.Millisecond)
 	}
 	return s.local.Load().Lock(ctx, key)
 }

@@ -158,14 +158,18 @@ func testLocks(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
 	assert.Equal(t, int32(1), most.Load(), "one holder at a time, across both views")
 
 	// Other names do not wait; an unlock twice is harmless.
+	assert.False(t, b.Locked(ctx, "one"), "a free name is not locked")
 	l1, err := a.Lock(ctx, "one")
 	require.NoError(t, err)
+	assert.True(t, a.Locked(ctx, "one"), "a held lock is locked")
+	assert.True(t, b.Locked(ctx, "one"), "for every instance")
 	l2, err := b.Lock(ctx, "two")
 	require.NoError(t, err)
 	l1.Unlock()
 	l1.Unlock()
 	assert.False(t, l1.Held(ctx), "nor after")
 	l2.Unlock()
+	assert.False(t, b.Locked(ctx, "one"), "and free again once released")
 	l3, err := b.Lock(ctx, "one")
 	require.NoError(t, err, "released for the other view")
 	l3.Unlock()
