@@ -113,6 +113,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Blacklist:    cfg.Blacklist,
 		TTL:          cfg.TTL,
 		Locks:        store,
+		ReadsCached:  cfg.CacheTTL > 0,
 		WriteTimeout: cfg.RequestTimeout,
 		Audit:        logger,
 	})

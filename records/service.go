@@ -38,6 +38,8 @@ type Service struct {
 	blacklist Patterns
 	ttl       int
 	locks     state.Locker
+	// readsCached: a look at a set before taking its lock is cheap.
+	readsCached bool
 	// writeTimeout bounds a write once it is sent, whatever its caller
 	// does meanwhile.
 	writeTimeout time.Duration
@@ -55,6 +57,10 @@ type Options struct {
 	TTL int
 	// Locks serialise writes to one name (nil: this process's own).
 	Locks state.Locker
+	// ReadsCached says the provider's reads come from a cache (see
+	// upstream.Cached): a write that changes nothing is then answered from
+	// it without a lock.
+	ReadsCached bool
 	// WriteTimeout bounds a write to DNSimple once sent, even if its
 	// caller has gone (zero: a minute).
 	WriteTimeout time.Duration
@@ -96,6 +102,7 @@ func NewService(provider upstream.Provider, opts Options) (*Service, error) {
 		blacklist:    slices.Clone(opts.Blacklist),
 		ttl:          opts.TTL,
 		locks:        locks,
+		readsCached:  opts.ReadsCached,
 		writeTimeout: writeTimeout,
 		audit:        audit,
 	}, nil

@@ -118,11 +118,12 @@ func (s *Service) changeSet(ctx context.Context, set recordSet, opts WriteOption
 		ops := planOf(set, before, change)
 		return result{before: before, after: afterChange(before, change, plannedAnswer(ops)), action: action, plan: ops}, nil
 	}
-	if !s.locks.Locked(ctx, set.lockKey()) {
+	if s.readsCached && !s.locks.Locked(ctx, set.lockKey()) {
 		// No write of the name is under way: a change that changes
 		// nothing needs no lock. (A write that starts now runs beside this
 		// request, and either order is right; one that ended before
-		// updated the cache before it released the lock.)
+		// updated the cache before it released the lock.) Without a cache
+		// this look would cost a second lookup of every change.
 		before, change, action, err := look(false)
 		if err != nil || change.Size() == 0 {
 			return result{before: before, after: before, action: action}, err
