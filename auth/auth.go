@@ -51,6 +51,9 @@ type Identity struct {
 	// Legacy marks an HS512 token minted by python-dns-api.
 	Legacy bool
 	Access records.Access
+	// Fingerprint is the token's SHA-256: what depends on the token alone
+	// may be kept under it.
+	Fingerprint [sha256.Size]byte
 }
 
 // Caller is the identity, used from addr, as the records package's
@@ -189,6 +192,7 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 		// The signature is good: the token's user and id are known.
 		return Identity{User: claims.signedUser(), TokenID: claims.ID}, err
 	}
+	id.Fingerprint = key
 	v.verified.put(key, id, timeOf(claims.NotBefore))
 	return id, nil
 }

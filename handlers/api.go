@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -82,34 +85,89 @@ type permissionsJSON struct {
 }
 
 func handleWhoami(svc *records.Service) echo.HandlerFunc {
+	// The answer depends on the token and the client's address alone (and
+	// the configuration, fixed for the process): a repeated /whoami, which
+	// monitoring makes, is served from what was written the first time.
+	answers := newAnswerCache(4096)
 	return func(c echo.Context) error {
 		id, err := identity(c)
 		if err != nil {
 			return err
 		}
-		caller := id.Caller(clientAddr(c))
+		addr := clientAddr(c)
+		key := answerKey{id.Fingerprint, addr}
+		cacheable := id.Fingerprint != [32]byte{}
+		if body, ok := answers.get(key); ok && cacheable {
+			return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
+		}
+		caller := id.Caller(addr)
 		p, err := svc.Effective(c.Request().Context(), caller)
 		if err != nil {
 			return err
 		}
-		return respond(c, http.StatusOK, whoamiJSON{
-			ID:       id.User,
-			Type:     "user",
-			Username: id.User,
-			Token: tokenJSON{
-				ID:        id.TokenID,
-				Name:      id.Name,
-				IssuedAt:  timePtr(id.IssuedAt),
-				ExpiresAt: timePtr(id.ExpiresAt),
-				Legacy:    id.Legacy,
+		body, err := json.Marshal(envelope{
+			Data: whoamiJSON{
+				ID:       id.User,
+				Type:     "user",
+				Username: id.User,
+				Token: tokenJSON{
+					ID:        id.TokenID,
+					Name:      id.Name,
+					IssuedAt:  timePtr(id.IssuedAt),
+					ExpiresAt: timePtr(id.ExpiresAt),
+					Legacy:    id.Legacy,
+				},
+				Permissions: permissionsJSON{
+					Scope: p.Scope, Domains: p.Domains, Subdomains: p.Subdomains,
+					Types: p.Types, CIDRs: p.Networks, Blacklisted: p.Blacklist,
+				},
+				Client: addrText(caller.Addr),
 			},
-			Permissions: permissionsJSON{
-				Scope: p.Scope, Domains: p.Domains, Subdomains: p.Subdomains,
-				Types: p.Types, CIDRs: p.Networks, Blacklisted: p.Blacklist,
-			},
-			Client: addrText(caller.Addr),
+			Meta: meta{Status: http.StatusOK},
 		})
+		if err != nil {
+			return err
+		}
+		body = append(body, '\n')
+		if cacheable {
+			answers.put(key, body)
+		}
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
 	}
+}
+
+// answerKey is what an answer cached by answerCache depends on.
+type answerKey struct {
+	token  [32]byte
+	client netip.Addr
+}
+
+// answerCache keeps answers, at most size of them (when full, it starts
+// afresh: it is only a cache).
+type answerCache struct {
+	mu      sync.Mutex
+	size    int
+	answers map[answerKey][]byte
+}
+
+func newAnswerCache(size int) *answerCache {
+	return &answerCache{size: size, answers: map[answerKey][]byte{}}
+}
+
+func (a *answerCache) get(k answerKey) ([]byte, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	body, ok := a.answers[k]
+	return body, ok
+}
+
+func (a *answerCache) put(k answerKey, body []byte) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.answers) >= a.size {
+		clear(a.answers)
+	}
+	a.answers[k] = body
 }
 
 func timePtr(t time.Time) *time.Time {

@@ -383,3 +383,27 @@ func TestMalformedEscapesGetTheEnvelope(t *testing.T) {
 	}
 	assert.Empty(t, s.emu.Requests())
 }
+
+// /whoami keeps its answers per token and client address: a repeat is
+// served from the first, and never another token's or another client's.
+func TestWhoamiAnswersAreTheirOwn(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{trustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	whoami := func(tok, client string) answer {
+		return s.send(request{method: http.MethodGet, path: "/whoami", token: tok, headers: map[string]string{"X-Forwarded-For": client}})
+	}
+	wide := token(`{"username":"alice","jti":"same-id"}`)
+	narrow := token(`{"username":"alice","jti":"same-id","scope":"dns:read","types":["TXT"]}`)
+	for range 2 { // the second round comes from the cache
+		a := whoami(wide, "198.51.100.1")
+		require.Equal(t, http.StatusOK, a.status, a.raw)
+		assert.Contains(t, a.raw, `"scope":["dns:read","dns:write"]`)
+		assert.Contains(t, a.raw, `"client":"198.51.100.1"`)
+		a = whoami(narrow, "198.51.100.1")
+		assert.Contains(t, a.raw, `"scope":["dns:read"]`, "another token with the same id has its own answer")
+		assert.Contains(t, a.raw, `"types":["TXT"]`)
+		a = whoami(wide, "198.51.100.2")
+		assert.Contains(t, a.raw, `"client":"198.51.100.2"`, "another client has its own")
+		assert.Equal(t, "application/json", a.header.Get("Content-Type"))
+	}
+}
