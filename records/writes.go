@@ -133,10 +133,11 @@ func (s *Service) changeSet(ctx context.Context, set recordSet, opts WriteOption
 	if err != nil {
 		return result{}, err
 	}
-	kept := true // false once an abandoned write holds the lease
+	kept := true   // false once an abandoned write holds the lease
+	wrote := false // a write was sent under it
 	defer func() {
 		if kept {
-			lease.Unlock()
+			s.release(ctx, lease, set, wrote)
 		}
 	}()
 	var unknown error // the failure of an attempt whose outcome is unknown
@@ -163,6 +164,7 @@ func (s *Service) changeSet(ctx context.Context, set recordSet, opts WriteOption
 		}
 		change.Name, change.Type = set.name, string(set.typ)
 		var applied upstream.Applied
+		wrote = true
 		applied, kept, err = s.apply(ctx, lease, set, change)
 		if err == nil {
 			return result{before: before, after: afterChange(before, change, applied), action: action, plan: planOf(set, before, change)}, nil
@@ -199,7 +201,6 @@ func (s *Service) apply(ctx context.Context, lease state.Lease, set recordSet, c
 	go func() {
 		defer cancel()
 		a, err := s.provider.Apply(wctx, set.zone, change)
-		s.noticeLost(wctx, lease, set)
 		done <- outcome{a, err}
 	}()
 	select {
@@ -210,18 +211,18 @@ func (s *Service) apply(ctx context.Context, lease state.Lease, set recordSet, c
 			o := <-done
 			s.audit.LogAttrs(wctx, slog.LevelWarn, "write outlived its request",
 				slog.String("record", set.String()), slog.Bool("landed", o.err == nil))
-			lease.Unlock()
+			s.release(wctx, lease, set, true)
 		}()
 		return upstream.Applied{}, false, ctx.Err()
 	}
 }
 
-// noticeLost logs a lock lost while its write was in flight: another
-// instance may have written the name meanwhile. The next write of the
-// name converges whatever happened.
-func (s *Service) noticeLost(ctx context.Context, lease state.Lease, set recordSet) {
-	if !lease.Held(ctx) {
-		s.audit.LogAttrs(ctx, slog.LevelWarn, "lock lost during a write", slog.String("record", set.String()))
+// release lets the name go, and logs a lock lost while a write under it
+// was in flight: another instance may have written the name meanwhile.
+// The next write of the name converges whatever happened.
+func (s *Service) release(ctx context.Context, lease state.Lease, set recordSet, wrote bool) {
+	if !lease.Unlock() && wrote {
+		s.audit.LogAttrs(context.WithoutCancel(ctx), slog.LevelWarn, "lock lost during a write", slog.String("record", set.String()))
 	}
 }
 

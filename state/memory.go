@@ -181,11 +181,14 @@ func (l *memoryLease) Lost() <-chan struct{} { return neverLost }
 // Held implements Lease: in one process a lock is held until Unlock.
 func (l *memoryLease) Held(context.Context) bool { return !l.unlocked.Load() }
 
-func (l *memoryLease) Unlock() {
+func (l *memoryLease) Unlock() bool {
+	released := false
 	l.once.Do(func() {
 		l.unlocked.Store(true)
 		l.release()
+		released = true
 	})
+	return released
 }
 
 // Spent implements Budget.

@@ -72,8 +72,10 @@ type Lease interface {
 	Lost() <-chan struct{}
 	// Held asks the store whether the lease still holds the lock.
 	Held(ctx context.Context) bool
-	// Unlock releases the lock, if this lease still holds it.
-	Unlock()
+	// Unlock releases the lock, if this lease still holds it, and
+	// reports whether it did (false: the lease was lost, or released
+	// already).
+	Unlock() bool
 }
 
 // Budget is the DNSimple account's rate budget as DNSimple last reported

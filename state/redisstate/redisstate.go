@@ -420,9 +420,10 @@ type queuedLease struct {
 	queued state.Lease
 }
 
-func (l queuedLease) Unlock() {
-	l.Lease.Unlock()
+func (l queuedLease) Unlock() bool {
+	held := l.Lease.Unlock()
 	l.queued.Unlock()
+	return held
 }
 
 // lockShared takes the name's lease in Redis (or, while Redis does not
@@ -522,15 +523,27 @@ func (l *lease) Held(ctx context.Context) bool {
 	return true
 }
 
-func (l *lease) Unlock() {
+// Unlock releases the lease with a compare-and-delete, which also says
+// whether it was still this lease's. A release that fails leaves the lease
+// to expire; whether it still held is then what the renewals last said.
+func (l *lease) Unlock() bool {
+	held := false
 	l.once.Do(func() {
 		close(l.closed)
 		l.renewed.Wait()
 		ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
 		defer cancel()
-		// A release that fails leaves the lease to expire.
-		_ = releaseScript.Run(ctx, l.s.client, []string{l.key}, l.token).Err()
+		released, err := releaseScript.Run(ctx, l.s.client, []string{l.key}, l.token).Int()
+		select {
+		case <-l.lost:
+		default:
+			held = err != nil || released == 1
+		}
+		if !held {
+			l.markLost()
+		}
 	})
+	return held
 }
 
 // Spent implements state.Budget from this instance's copy, which the

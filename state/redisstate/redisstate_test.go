@@ -117,7 +117,7 @@ func TestLostLease(t *testing.T) {
 		t.Fatal("a lease taken over is noticed at its next renewal")
 	}
 	assert.False(t, lease.Held(context.Background()))
-	lease.Unlock()
+	assert.False(t, lease.Unlock(), "a release says the lease was lost")
 
 	// Between renewals, Held asks Redis: a lease whose key is gone (evicted,
 	// or Redis restarted without its data) is noticed at once.
@@ -131,7 +131,13 @@ func TestLostLease(t *testing.T) {
 	default:
 		t.Error("and Lost says so")
 	}
-	lease.Unlock()
+	assert.False(t, lease.Unlock())
+
+	// Gone, and noticed only by the release.
+	lease, err = s.Lock(context.Background(), "third")
+	require.NoError(t, err)
+	require.NoError(t, client.Del(context.Background(), prefix+"l:third").Err())
+	assert.False(t, lease.Unlock(), "the compare-and-delete finds it gone")
 	owner, err := client.Get(context.Background(), prefix+"l:name").Result()
 	require.NoError(t, err)
 	assert.Equal(t, "another-owner", owner, "and never released from under its new owner")
