@@ -99,6 +99,10 @@ func (m *Memory) store(values map[string][]byte, ttl time.Duration) {
 		}
 	}
 	for k, v := range values {
+		if v == nil {
+			delete(m.entries, k)
+			continue
+		}
 		m.entries[k] = entry{value: v, expires: now.Add(ttl)}
 	}
 }

@@ -29,7 +29,7 @@ type Cache interface {
 	// Get returns what key holds (one round trip to a shared store).
 	Get(ctx context.Context, key string) (Entry, error)
 	// Set stores values by key, each for ttl, at once (one round trip),
-	// changing each key's version.
+	// changing each key's version; a nil value deletes its key.
 	Set(ctx context.Context, values map[string][]byte, ttl time.Duration) error
 	// Delete removes keys, changing each key's version.
 	Delete(ctx context.Context, keys ...string) error

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -128,13 +129,6 @@ func (c *Cached) fill(ctx context.Context, key string, version int64, rs []Recor
 	}
 }
 
-// keep stores what a write made of key.
-func (c *Cached) keep(ctx context.Context, key string, rs []Record) {
-	if values, err := entries(key, rs); err == nil {
-		_ = c.cache.Set(ctx, values, c.ttl)
-	}
-}
-
 // Record implements Provider. Ids are unique in the account: when the
 // cache knows an id lives in another zone, this zone does not have it,
 // and DNSimple is not asked.
@@ -155,36 +149,43 @@ func (c *Cached) Apply(ctx context.Context, zone string, change Change) (Applied
 	ctx = context.WithoutCancel(ctx)
 	key := setKey(zone, change.Name, change.Type)
 	// The zone's listing and the name's lookup of every type hold the set
-	// too: they are dropped, to be read again.
-	_ = c.cache.Delete(ctx, zoneKey(zone), setKey(zone, change.Name, ""))
-	if err != nil {
-		switch fault.KindOf(err) {
-		case fault.Upstream, fault.Timeout, fault.Canceled, fault.Internal:
-			// DNSimple may have applied it, or may yet (a request it got
-			// late): the set stays unsettled, read anew every time, for
-			// as long as an entry would live.
-			_ = c.cache.Set(ctx, map[string][]byte{key: unsettled}, c.ttl)
-		default: // refused: nothing changed, but the entry may be why
-			_ = c.cache.Delete(ctx, key)
-		}
-		return applied, err
+	// too: they are dropped, to be read again (nil deletes), in the same
+	// round trip as the set's new entry.
+	values := map[string][]byte{zoneKey(zone): nil, setKey(zone, change.Name, ""): nil, key: nil}
+	switch kind := fault.KindOf(err); {
+	case err == nil:
+		c.after(ctx, key, change, applied, values)
+	case kind == fault.Upstream || kind == fault.Timeout || kind == fault.Canceled || kind == fault.Internal:
+		// DNSimple may have applied it, or may yet (a request it got
+		// late): the set stays unsettled, read anew every time, for as
+		// long as an entry would live.
+		values[key] = unsettled
 	}
-	entry, cerr := c.cache.Get(ctx, key)
+	// Refused: nothing changed, but the entry may be why: it is dropped.
+	_ = c.cache.Set(ctx, values, c.ttl)
+	return applied, err
+}
+
+// after puts in values the set's entry as a change made it, from the one
+// before (dropped when there was none, or it is unknown).
+func (c *Cached) after(ctx context.Context, key string, change Change, applied Applied, values map[string][]byte) {
+	entry, err := c.cache.Get(ctx, key)
 	var before []Record
 	switch {
-	case cerr == nil && entry.Found && bytes.Equal(entry.Value, unsettled):
-		return applied, nil // stays so
-	case cerr != nil || !entry.Found || json.Unmarshal(entry.Value, &before) != nil || change.Name == "" && change.Type == "":
-		_ = c.cache.Delete(ctx, key)
-		return applied, nil
+	case err == nil && entry.Found && bytes.Equal(entry.Value, unsettled):
+		delete(values, key) // it stays so
+		return
+	case err != nil || !entry.Found || json.Unmarshal(entry.Value, &before) != nil || change.Name == "" && change.Type == "":
+		return
 	}
 	after := slices.DeleteFunc(before, func(r Record) bool {
 		return slices.Contains(change.Deletes, r.ID) || slices.ContainsFunc(applied.Updated, func(u Record) bool { return u.ID == r.ID })
 	})
 	after = append(append(after, applied.Updated...), applied.Created...)
 	slices.SortFunc(after, func(a, b Record) int { return cmp.Compare(a.ID, b.ID) })
-	c.keep(ctx, key, after)
-	return applied, nil
+	if kept, err := entries(key, after); err == nil {
+		maps.Copy(values, kept)
+	}
 }
 
 // Distributed implements Provider: never cached, it is asked to learn what

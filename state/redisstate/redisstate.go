@@ -287,7 +287,11 @@ func (s *Store) Set(ctx context.Context, values map[string][]byte, ttl time.Dura
 	if s.up.Load() {
 		_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for k, v := range values {
-				p.Set(ctx, s.cacheKey(k), v, ttl)
+				if v == nil {
+					p.Del(ctx, s.cacheKey(k))
+				} else {
+					p.Set(ctx, s.cacheKey(k), v, ttl)
+				}
 				s.bump(ctx, p, k)
 			}
 			return nil

@@ -61,6 +61,11 @@ func testCache(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
 	require.NoError(t, a.Set(ctx, map[string][]byte{"other": []byte("x"), "third": []byte("y")}, time.Minute))
 	got, ok = lookup(t, b, "third")
 	assert.True(t, ok && got == "y", "several values at once")
+	require.NoError(t, b.Set(ctx, map[string][]byte{"third": nil, "fourth": []byte("z")}, time.Minute))
+	_, ok = lookup(t, a, "third")
+	assert.False(t, ok, "a nil value deletes its key")
+	got, _ = lookup(t, a, "fourth")
+	assert.Equal(t, "z", got, "beside the values set")
 	require.NoError(t, b.Delete(ctx, "k", "other", "never-set"))
 	for _, k := range []string{"k", "other"} {
 		_, ok = lookup(t, a, k)
