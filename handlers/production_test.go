@@ -336,6 +336,37 @@ func TestUpstreamFaultTable(t *testing.T) {
 	})
 }
 
+// abandonWrite sends POST path as a caller who gives up once the first
+// call with upstream's method reaches DNSimple, which then takes 300 ms
+// over it. It returns what the caller saw.
+func (s *stack) abandonWrite(t *testing.T, upstream, path string) error {
+	t.Helper()
+	var first atomic.Bool
+	arrived := make(chan struct{})
+	s.setFault(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == upstream && first.CompareAndSwap(false, true) {
+			close(arrived)
+			time.Sleep(300 * time.Millisecond) // DNSimple is slow today
+		}
+		return false
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url+path, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+aliceToken)
+	gone := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		gone <- err
+	}()
+	<-arrived
+	cancel() // the caller gives up while the write is in flight
+	return <-gone
+}
+
 // httptestRecorder is a ResponseWriter that drops what it is given.
 type httptestRecorder struct{}
 
@@ -350,30 +381,7 @@ func TestAWriteOutlivesItsCaller(t *testing.T) {
 	// and the next upsert of the name, which waited for it, finds it and
 	// makes no second record.
 	s := newStack(t, stackOptions{})
-	var first atomic.Bool
-	arrived := make(chan struct{})
-	s.setFault(func(w http.ResponseWriter, r *http.Request) bool {
-		if r.Method == http.MethodPost && first.CompareAndSwap(false, true) {
-			close(arrived)
-			time.Sleep(300 * time.Millisecond) // DNSimple is slow today
-		}
-		return false
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url+"/records/A/example.com/late/203.0.113.7", nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+aliceToken)
-	gone := make(chan error, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-		gone <- err
-	}()
-	<-arrived
-	cancel() // the caller gives up while the create is in flight
-	assert.Error(t, <-gone)
+	assert.Error(t, s.abandonWrite(t, http.MethodPost, "/records/A/example.com/late/203.0.113.7"))
 
 	a := s.do(request{method: http.MethodPost, path: "/records/A/example.com/late/203.0.113.7", token: aliceToken})
 	assert.Equal(t, http.StatusOK, a.status, a.raw)
@@ -475,29 +483,7 @@ func TestAnUnchangedWriteWaitsForOneUnderWay(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	s.seed("example.com", emulator.Record{Name: "api", Type: "A", Content: "203.0.113.1"})
 	require.Equal(t, http.StatusOK, s.do(request{method: http.MethodGet, path: "/records/A/example.com/api", token: aliceToken}).status)
-	arrived := make(chan struct{})
-	var once atomic.Bool
-	s.setFault(func(w http.ResponseWriter, r *http.Request) bool {
-		if r.Method == http.MethodPatch && once.CompareAndSwap(false, true) {
-			close(arrived)
-			time.Sleep(300 * time.Millisecond) // DNSimple is slow today
-		}
-		return false
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url+"/records/A/example.com/api/203.0.113.2", nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+aliceToken)
-	gone := make(chan struct{})
-	go func() {
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-		}
-		close(gone)
-	}()
-	<-arrived
-	cancel() // the client gives up on .2 ...
-	<-gone
+	_ = s.abandonWrite(t, http.MethodPatch, "/records/A/example.com/api/203.0.113.2")                              // the client gives up on .2 ...
 	a := s.do(request{method: http.MethodPost, path: "/records/A/example.com/api/203.0.113.1", token: aliceToken}) // ... and asks for .1 again
 	assert.Equal(t, "updated", a.action(), "it waited for the write under way, then undid it: %s", a.raw)
 	recs := s.set("example.com", "api", "A")

@@ -432,11 +432,7 @@ func (s *Service) DeleteSet(ctx context.Context, c Caller, rawType, rawZone, raw
 // keep values stay, the one added counting as the newest (acme-dns keeps
 // two). The action is Created, or Unchanged when nothing had to change.
 func (s *Service) AddValue(ctx context.Context, c Caller, rawZone, rawName, rawValue string, keep int) (o Outcome, err error) {
-	set, err := s.parseSet(string(TXT), rawZone, rawName)
-	if err != nil {
-		return Outcome{}, err
-	}
-	value, err := ParseTarget(TXT, rawValue)
+	set, value, err := s.parseValue(rawZone, rawName, rawValue)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -479,15 +475,22 @@ func (s *Service) AddValue(ctx context.Context, c Caller, rawZone, rawName, rawV
 	return r.keeping(set, WriteOptions{}, value)
 }
 
+// parseValue reads the TXT record set and the value of AddValue and
+// RemoveValue.
+func (s *Service) parseValue(rawZone, rawName, rawValue string) (recordSet, string, error) {
+	set, err := s.parseSet(string(TXT), rawZone, rawName)
+	if err != nil {
+		return recordSet{}, "", err
+	}
+	value, err := ParseTarget(TXT, rawValue)
+	return set, value, err
+}
+
 // RemoveValue removes one TXT value from a name (every record holding it),
 // leaving the others. A value that is not there is no error: the action
 // is then Unchanged.
 func (s *Service) RemoveValue(ctx context.Context, c Caller, rawZone, rawName, rawValue string) (o Outcome, err error) {
-	set, err := s.parseSet(string(TXT), rawZone, rawName)
-	if err != nil {
-		return Outcome{}, err
-	}
-	value, err := ParseTarget(TXT, rawValue)
+	set, value, err := s.parseValue(rawZone, rawName, rawValue)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -123,17 +123,6 @@ func (m *Memory) bump(key string) {
 	m.versions[key] = version{n: m.clock, at: now}
 }
 
-// Delete implements Cache.
-func (m *Memory) Delete(_ context.Context, keys ...string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, k := range keys {
-		delete(m.entries, k)
-		m.bump(k)
-	}
-	return nil
-}
-
 // Lock implements Locker. In one process a lock is never lost.
 func (m *Memory) Lock(ctx context.Context, key string) (Lease, error) {
 	m.mu.Lock()

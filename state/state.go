@@ -18,11 +18,12 @@ type Store interface {
 }
 
 // Cache keeps values for a while. A value is never served after its time
-// to live, and Delete removes it for every instance sharing the cache.
+// to live, and a deletion (Set with a nil value) removes it for every
+// instance sharing the cache.
 //
-// Writers Set and Delete; readers that fetched a value elsewhere Fill it,
+// Writers Set; readers that fetched a value elsewhere Fill it,
 // and a fill never overwrites what a write did while the reader was
-// fetching: a key's version changes at every Set or Delete of it, and a
+// fetching: a key's version changes at every Set of it, and a
 // fill stores only if the version is still the one Get saw before the
 // fetch.
 type Cache interface {
@@ -31,8 +32,6 @@ type Cache interface {
 	// Set stores values by key, each for ttl, at once (one round trip),
 	// changing each key's version; a nil value deletes its key.
 	Set(ctx context.Context, values map[string][]byte, ttl time.Duration) error
-	// Delete removes keys, changing each key's version.
-	Delete(ctx context.Context, keys ...string) error
 	// Fill stores values by key, each for ttl, at once, if key's version
 	// is still version; otherwise it stores nothing.
 	Fill(ctx context.Context, key string, version int64, values map[string][]byte, ttl time.Duration) error

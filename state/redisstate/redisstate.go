@@ -312,26 +312,6 @@ func (s *Store) bump(ctx context.Context, p redis.Pipeliner, key string) {
 	p.PExpire(ctx, s.versionKey(key), state.VersionLife)
 }
 
-// Delete implements state.Cache, in one round trip.
-func (s *Store) Delete(ctx context.Context, keys ...string) error {
-	if s.up.Load() {
-		_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, k := range keys {
-				p.Del(ctx, s.cacheKey(k))
-				s.bump(ctx, p, k)
-			}
-			return nil
-		})
-		if !s.failed(ctx, err) {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-	}
-	return s.local.Load().Delete(ctx, keys...)
-}
-
 // fillScript stores the cache entries of KEYS[2:] (values in ARGV[2:],
 // time to live in ms in ARGV[1]) if the version at KEYS[1] is still the
 // one the reader saw, last in ARGV.

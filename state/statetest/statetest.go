@@ -66,7 +66,7 @@ func testCache(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
 	assert.False(t, ok, "a nil value deletes its key")
 	got, _ = lookup(t, a, "fourth")
 	assert.Equal(t, "z", got, "beside the values set")
-	require.NoError(t, b.Delete(ctx, "k", "other", "never-set"))
+	require.NoError(t, b.Set(ctx, map[string][]byte{"k": nil, "other": nil, "never-set": nil}, time.Minute))
 	for _, k := range []string{"k", "other"} {
 		_, ok = lookup(t, a, k)
 		assert.False(t, ok, "and its deletion of %s", k)
@@ -98,7 +98,7 @@ func testFill(t *testing.T, newStore func(t *testing.T) (a, b state.Store)) {
 	assert.Equal(t, "written", get(a, "k"), "a fill does not overwrite a write made since its version")
 
 	seen = version(t, a, "k")
-	require.NoError(t, b.Delete(ctx, "k"))
+	require.NoError(t, b.Set(ctx, map[string][]byte{"k": nil}, time.Minute))
 	require.NoError(t, a.Fill(ctx, "k", seen, map[string][]byte{"k": []byte("stale")}, time.Minute))
 	assert.Equal(t, "(none)", get(b, "k"), "nor brings back what a write dropped")
 
